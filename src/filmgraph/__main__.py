@@ -1,0 +1,5 @@
+import sys
+
+from filmgraph.cli import main
+
+sys.exit(main())

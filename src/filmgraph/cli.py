@@ -1,0 +1,184 @@
+"""The `filmgraph` command: parse flags, call one function per verb, map errors to exit codes.
+
+Exit codes (one place): 0 ok; 1 data does not conform, or no match; 2 usage or input error.
+Modules are imported inside each verb so that `filmgraph --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """examples:
+  filmgraph ingest records/
+  filmgraph export --format turtle -o films.ttl
+  filmgraph stats
+
+The store is ./filmgraph-store unless --store or FILMGRAPH_STORE says otherwise.
+exit codes: 0 ok, 1 data does not conform (or no match), 2 usage or input error."""
+
+
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR", default=None,
+                        help="store folder (default: $FILMGRAPH_STORE or ./filmgraph-store)")
+
+
+def _store_path(args: argparse.Namespace) -> str:
+    from filmgraph.settings import Settings
+
+    return args.store or Settings().store
+
+
+def _err(message: str) -> None:
+    print(f"filmgraph: {message}", file=sys.stderr)
+
+
+# ---- ingest -------------------------------------------------------------------------------------
+
+def _add_ingest(sub) -> None:
+    p = sub.add_parser("ingest", help="read records into the store",
+                       description="Read press kits (and other record files) into the store, one named graph per record.",
+                       epilog="example: filmgraph ingest --store films records/ new/pusher.txt",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per store transaction (default 500)")
+    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+    p.set_defaults(run=_run_ingest)
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    from filmgraph.ingest import ingest, progress_printer
+    from filmgraph.readers import expand_paths
+    from filmgraph.store import open_store
+
+    files = list(expand_paths(args.paths))
+    with open_store(_store_path(args), write=True) as store:
+        report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
+                        **_ingest_options(args))
+    if not args.quiet:
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        for line in report.validation_warnings:
+            print(line, file=sys.stderr)
+    for refusal in report.refused:
+        _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
+        if refusal.report:
+            print(refusal.report, file=sys.stderr)
+    print(report.summary())
+    return report.exit_code
+
+
+def _ingest_options(args: argparse.Namespace) -> dict:
+    """The validator and reader options ingest's flags ask for."""
+    options: dict = {}
+    if args.map:
+        options["mapping"] = args.map
+    if not args.no_validate:
+        from filmgraph.validate import ingest_validator
+
+        options["validator"] = ingest_validator()
+    return options
+
+
+# ---- export -------------------------------------------------------------------------------------
+
+def _add_export(sub) -> None:
+    from_formats = ("turtle", "trig", "nquads", "ntriples", "jsonld")
+    p = sub.add_parser("export", help="write the store as RDF",
+                       description="Write the whole store as RDF, sorted so that the same content gives the same bytes.",
+                       epilog="example: filmgraph export --format jsonld -o films.jsonld",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--format", "-f", choices=from_formats, default="nquads",
+                   help="turtle and ntriples hold the union of the record graphs; trig, nquads and jsonld keep them (default nquads)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.set_defaults(run=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from filmgraph.export import export
+    from filmgraph.store import open_store
+
+    with open_store(_store_path(args)) as store:
+        if args.output:
+            tmp = f"{args.output}.partial"
+            try:
+                with open(tmp, "wb") as out:
+                    export(store.quads(), args.format, out)
+                os.replace(tmp, args.output)
+            except OSError as e:
+                _err(f"cannot write {args.output}: {e.strerror}")
+                return EXIT_USAGE
+        else:
+            export(store.quads(), args.format, sys.stdout.buffer)
+            sys.stdout.flush()
+    return EXIT_OK
+
+
+# ---- stats --------------------------------------------------------------------------------------
+
+def _add_stats(sub) -> None:
+    p = sub.add_parser("stats", help="count what the store holds",
+                       description="Count record graphs, films, people, characters, series and quads.")
+    _store_option(p)
+    p.set_defaults(run=_run_stats)
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    from filmgraph.stats import stats
+    from filmgraph.store import open_store
+
+    with open_store(_store_path(args)) as store:
+        for name, count in stats(store):
+            print(f"{name:<18}{count:>10}")
+    return EXIT_OK
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="filmgraph",
+        description="Film records as linked data: ingest, validate, query, export and link.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from filmgraph import __version__
+
+    parser.add_argument("--version", action="version", version=f"filmgraph {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for add in VERBS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from filmgraph.errors import FilmgraphError
+
+    try:
+        return args.run(args)
+    except FilmgraphError as e:
+        _err(str(e))
+        return e.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The store as Turtle, TriG, N-Quads, N-Triples or JSON-LD, byte-identical for the same content.
+
+Statements are written in sorted order (N-Quads and N-Triples line by line), so two stores with
+the same quads export the same bytes. Turtle and N-Triples hold one graph: they carry the union
+of the record graphs. JSON-LD is compacted with ontology/context.jsonld, film by film, so that
+each film reads as a schema.org Movie object a web page could embed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from filmgraph.errors import UsageError
+from filmgraph.resources import data_file
+from filmgraph.terms import PREFIXES, RDF_TYPE, SDO, XSD
+
+FORMATS = ("turtle", "trig", "nquads", "ntriples", "jsonld")
+EXTENSIONS = {"turtle": "ttl", "trig": "trig", "nquads": "nq", "ntriples": "nt", "jsonld": "jsonld"}
+_OX_FORMAT = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+_XSD_STRING = XSD + "string"
+# Minted IRIs stay whole: a slash in a prefixed name needs escaping, which reads worse.
+TURTLE_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd")}
+
+
+def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    return sorted(quads, key=str)
+
+
+def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The union of all graphs: each triple once, sorted."""
+    unique = {str(t): t for t in (q.triple for q in quads)}
+    return [unique[k] for k in sorted(unique)]
+
+
+def export(quads: Iterable[ox.Quad], fmt: str, output: IO[bytes]) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "jsonld":
+        write_jsonld(quads, output)
+    elif fmt == "nquads":
+        for line in sorted(f"{q} .\n" for q in quads):
+            output.write(line.encode())
+    elif fmt == "ntriples":
+        for line in sorted({f"{q.triple} .\n" for q in quads}):
+            output.write(line.encode())
+    elif fmt == "turtle":
+        ox.serialize(sorted_triples(quads), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
+    else:
+        ox.serialize(sorted_quads(quads), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
+
+
+@cache
+def context() -> dict[str, Any]:
+    with open(data_file("ontology", "context.jsonld"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+class _Compactor:
+    """Chooses the context's term for each predicate and value, the way JSON-LD compaction would."""
+
+    def __init__(self, ctx: dict[str, Any]):
+        body = ctx["@context"]
+        self.vocab = body.get("@vocab", "")
+        self.prefixes = {k: v for k, v in body.items() if isinstance(v, str) and not k.startswith("@")
+                         and v.endswith(("/", "#"))}
+        self.defined = {k for k in body if not k.startswith("@")}
+        self.terms: dict[tuple[str, str | None], str] = {}
+        self.type_terms: dict[str, str] = {}
+        for term, definition in sorted(body.items()):
+            if term.startswith("@"):
+                continue
+            if isinstance(definition, str):
+                iri, coercion = self.expand(definition), None
+            elif isinstance(definition, dict) and "@id" in definition:
+                iri, coercion = self.expand(definition["@id"]), definition.get("@type")
+                if coercion not in (None, "@id", "@vocab"):
+                    coercion = self.expand(coercion)
+                if "@language" in definition or "@container" in definition:
+                    continue
+            else:
+                continue
+            if iri in self.prefixes.values():
+                continue
+            self.terms.setdefault((iri, coercion), term)
+            if coercion is None:
+                self.type_terms.setdefault(iri, term)
+
+    def expand(self, value: str) -> str:
+        prefix, sep, rest = value.partition(":")
+        if sep and prefix in self.prefixes and not rest.startswith("//"):
+            return self.prefixes[prefix] + rest
+        return value
+
+    def iri(self, iri: str) -> str:
+        """A compact IRI for a node reference (`id:film/x`), or the IRI itself."""
+        for prefix, ns in sorted(self.prefixes.items(), key=lambda p: -len(p[1])):
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def type_name(self, iri: str) -> str:
+        if iri in self.type_terms:
+            return self.type_terms[iri]
+        return self._vocab_local(iri) or self.iri(iri)
+
+    def _vocab_local(self, iri: str) -> str | None:
+        """The bare local name under @vocab, unless a term of that name means something else."""
+        if self.vocab and iri.startswith(self.vocab):
+            local = iri[len(self.vocab):]
+            if local not in self.defined and "/" not in local and ":" not in local:
+                return local
+        return None
+
+    def property(self, predicate: str, value: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, Any]:
+        if isinstance(value, (ox.NamedNode, ox.BlankNode)):
+            ref = value.value if isinstance(value, ox.NamedNode) else f"_:{value.value}"
+            term = self.terms.get((predicate, "@id"))
+            if term:
+                return term, self.iri(ref) if isinstance(value, ox.NamedNode) else ref
+            return self._plain(predicate), {"@id": self.iri(ref) if isinstance(value, ox.NamedNode) else ref}
+        datatype = value.datatype.value
+        if value.language is None and datatype != _XSD_STRING:
+            term = self.terms.get((predicate, datatype))
+            if term:
+                return term, value.value
+            return self._plain(predicate), {"@value": value.value, "@type": self.iri(datatype)}
+        name = self._plain(predicate)
+        if value.language:
+            return name, {"@value": value.value, "@language": value.language}
+        return name, value.value
+
+    def _plain(self, predicate: str) -> str:
+        return self.terms.get((predicate, None)) or self._vocab_local(predicate) or self.iri(predicate)
+
+
+def _node_objects(triples: list[ox.Triple], compactor: _Compactor) -> list[dict[str, Any]]:
+    """Movies at the top with what they own embedded; other subjects follow as their own objects."""
+    by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
+    for t in triples:
+        by_subject[t.subject.value].append(t)
+    movies = sorted(s for s, ts in by_subject.items()
+                    if any(t.predicate.value == RDF_TYPE and t.object.value == SDO.Movie for t in ts))
+    embedded: set[str] = set()
+
+    def build(subject: str, path: tuple[str, ...]) -> dict[str, Any]:
+        obj: dict[str, Any] = {"@id": compactor.iri(subject)}
+        types: list[str] = []
+        props: dict[str, list[Any]] = defaultdict(list)
+        for t in sorted(by_subject.get(subject, ()), key=str):
+            if t.predicate.value == RDF_TYPE:
+                types.append(compactor.type_name(t.object.value))
+                continue
+            o = t.object
+            owned = isinstance(o, ox.NamedNode) and o.value.startswith(subject + "/")
+            if owned and o.value in by_subject and o.value not in path:
+                embedded.add(o.value)
+                props[compactor.property(t.predicate.value, o)[0]].append(build(o.value, path + (o.value,)))
+            else:
+                name, value = compactor.property(t.predicate.value, o)
+                props[name].append(value)
+        if types:
+            obj["@type"] = types[0] if len(types) == 1 else types
+        for name in sorted(props):
+            values = props[name]
+            obj[name] = values[0] if len(values) == 1 else values
+        return obj
+
+    objects = [build(m, (m,)) for m in movies]
+    rest = sorted(s for s in by_subject if s not in embedded and s not in movies)
+    return objects + [build(s, (s,)) for s in rest]
+
+
+def jsonld_documents(quads: Iterable[ox.Quad]) -> Iterator[dict[str, Any]]:
+    """One JSON-LD named-graph object per record graph, in graph order."""
+    compactor = _Compactor(context())
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for q in quads:
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+        by_graph[name].append(q.triple)
+    for graph in sorted(by_graph):
+        nodes = _node_objects(by_graph[graph], compactor)
+        yield {"@id": compactor.iri(graph), "@graph": nodes} if graph else {"@graph": nodes}
+
+
+def write_jsonld(quads: Iterable[ox.Quad], output: IO[bytes]) -> None:
+    """Written graph by graph so memory follows one record graph, not the whole store."""
+    ctx_ref = context()["@context"]
+    output.write(b'{\n"@context": ')
+    output.write(json.dumps(ctx_ref, ensure_ascii=False, sort_keys=True).encode())
+    output.write(b',\n"@graph": [\n')
+    for i, doc in enumerate(jsonld_documents(quads)):
+        if i:
+            output.write(b",\n")
+        output.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode())
+    output.write(b"\n]\n}\n")
+

@@ -1,0 +1,152 @@
+"""The one plain record model every reader produces and the mapping consumes.
+
+Readers (press kit, JSON, YAML, CSV) turn a source into `FilmRecord`s; nothing past the
+readers knows which format a fact came from, except through `Source` and `lines`.
+Codes are normalised by the readers: territories are ISO 3166-1 alpha-2 (``GB``, not
+``UK``), languages are BCP 47 tags (``da``), dates are `datetime.date`. See docs/records.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+MEDIA = ("cinema", "dvd", "bluray", "streaming", "television")
+
+
+@dataclass(slots=True)
+class Source:
+    """Where a record came from: the file as given, its format and, for many-record files, the row."""
+
+    path: str
+    kind: str
+    row: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
+class Title:
+    """An alternate or translated title; `language` is None when the source does not say."""
+
+    text: str
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class CastMember:
+    actor: str
+    billing: int
+    character: str | None = None
+
+
+@dataclass(slots=True)
+class Character:
+    """A character as a thing of its own, so one character can recur across films."""
+
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    played_by: str | None = None
+
+
+@dataclass(slots=True)
+class SeriesRef:
+    name: str
+    position: int | None = None
+
+
+@dataclass(slots=True)
+class Runtime:
+    """A running time; `territories` empty means it holds everywhere."""
+
+    minutes: int
+    territories: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Certificate:
+    territory: str
+    value: str
+    advice: str | None = None
+    body: str | None = None
+
+
+@dataclass(slots=True)
+class Release:
+    """One release in one territory and medium; `date` None means still to be confirmed (tbc)."""
+
+    territory: str
+    medium: str = "cinema"
+    date: datetime.date | None = None
+    limited: bool = False
+    city: str | None = None
+    box_set: str | None = None
+
+
+@dataclass(slots=True)
+class Distributor:
+    territory: str
+    name: str
+
+
+@dataclass(slots=True)
+class RelatedFilm:
+    """A film the record names without describing it (a director's other work, a sequel)."""
+
+    title: str
+    year: int | None = None
+    directors: list[str] = field(default_factory=list)
+    series: SeriesRef | None = None
+
+
+@dataclass(slots=True)
+class Note:
+    """A line the reader could not place: kept, never dropped."""
+
+    text: str
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class ExternalIds:
+    imdb: str | None = None
+    wikidata: str | None = None
+    tmdb: str | None = None
+
+
+@dataclass(slots=True)
+class FilmRecord:
+    title: str
+    source: Source
+    year: int | None = None
+    original_title: Title | None = None
+    alternate_titles: list[Title] = field(default_factory=list)
+    directors: list[str] = field(default_factory=list)
+    writers: list[str] = field(default_factory=list)
+    cast: list[CastMember] = field(default_factory=list)
+    characters: list[Character] = field(default_factory=list)
+    series: SeriesRef | None = None
+    countries: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)
+    runtimes: list[Runtime] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    distributors: list[Distributor] = field(default_factory=list)
+    related_films: list[RelatedFilm] = field(default_factory=list)
+    ids: ExternalIds = field(default_factory=ExternalIds)
+    notes: list[Note] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+    """Source line of each field, keyed by field path (``year``, ``cast[3]``, ``releases[0]``)."""
+
+
+@dataclass(slots=True)
+class ReaderWarning:
+    """A reader's warning: something kept but doubtful, with where it was found."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"

@@ -1,0 +1,32 @@
+"""Defaults in one place, each overridable by environment and then by flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+BASE_IRI = "https://w3id.org/filmgraph/id/"
+ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(slots=True)
+class Settings:
+    """`FILMGRAPH_STORE`, `FILMGRAPH_QUERY_TIMEOUT`, `FILMGRAPH_CONTACT`, `FILMGRAPH_LOCK_TIMEOUT`."""
+
+    store: str = field(default_factory=lambda: _env("FILMGRAPH_STORE", "filmgraph-store"))
+    query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", "30")))
+    lock_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_LOCK_TIMEOUT", "600")))
+    contact: str = field(default_factory=lambda: _env("FILMGRAPH_CONTACT", ""))
+    cache_dir: str = field(default_factory=lambda: _env("FILMGRAPH_CACHE", os.path.expanduser("~/.cache/filmgraph")))
+    batch_size: int = 500
+
+    @property
+    def user_agent(self) -> str:
+        from filmgraph import __version__
+
+        contact = f"; {self.contact}" if self.contact else ""
+        return f"filmgraph/{__version__} (https://w3id.org/filmgraph{contact})"

@@ -1,0 +1,141 @@
+"""The embedded on-disk store: pyoxigraph (RocksDB), chosen by measurement (docs/store.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from filmgraph.errors import StoreError
+from filmgraph.settings import Settings
+from filmgraph.store.base import BULK_LOAD, LOCAL, TRANSACTIONS, UPDATE, WriteStats
+from filmgraph.store.lock import StoreLock
+from filmgraph.terms import FG
+
+_CONTENT_HASH = ox.NamedNode(FG.contentHash)
+LOCK_FILE = "filmgraph.lock"
+
+
+class EmbeddedStore:
+    capabilities = frozenset({LOCAL, TRANSACTIONS, BULK_LOAD, UPDATE})
+
+    def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None):
+        self.location = location
+        self.write = write
+        if not write and not os.path.isdir(location):
+            raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
+        os.makedirs(location, exist_ok=True)
+        timeout = Settings().lock_timeout if lock_timeout is None else lock_timeout
+        self._lock = StoreLock(os.path.join(location, LOCK_FILE), exclusive=write, timeout=timeout)
+        self._lock.acquire()
+        try:
+            self._store = ox.Store(location) if write else ox.Store.read_only(location)
+        except OSError as e:
+            self._lock.release()
+            raise StoreError(f"cannot open the store at {location}: {e}") from None
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store, for callers that need its own API (bulk paths, pyshacl)."""
+        return self._store
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            if self.write:
+                self._store.flush()
+            self._store = None
+            self._lock.release()
+
+    def _require_write(self) -> None:
+        if not self.write:
+            raise StoreError("the store was opened read-only")
+
+    def content_hash(self, graph: ox.NamedNode) -> str | None:
+        for quad in self._store.quads_for_pattern(graph, _CONTENT_HASH, None, graph):
+            return quad.object.value
+        return None
+
+    def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
+        """New graphs go in with one transactional `extend`; changed graphs are dropped and
+        re-inserted by one SPARQL update, so a reader never sees half a record."""
+        self._require_write()
+        stats = WriteStats()
+        fresh: list[Any] = []
+        changed: list[Any] = []
+        latest = {m.graph.value: m for m in records}
+        for mapped in latest.values():
+            old = self.content_hash(mapped.graph)
+            if old is None:
+                fresh.append(mapped)
+            elif old == mapped.content_hash:
+                stats.unchanged += 1
+                continue
+            else:
+                changed.append(mapped)
+            stats.triples += len(mapped.triples)
+            stats.graphs.append(mapped.graph.value)
+        try:
+            if fresh:
+                self._store.extend(q for m in fresh for q in m.quads())
+            if changed:
+                parts = [f"DROP SILENT GRAPH {m.graph} ;" for m in changed]
+                parts.append("INSERT DATA {")
+                for m in changed:
+                    parts.append(f"GRAPH {m.graph} {{")
+                    parts.extend(f"{t} ." for t in m.triples)
+                    parts.append("}")
+                parts.append("}")
+                self._store.update("\n".join(parts))
+        except OSError as e:
+            raise StoreError(f"writing to the store at {self.location} failed: {e}") from None
+        stats.added += len(fresh)
+        stats.replaced += len(changed)
+        return stats
+
+    def bulk_add(self, records: Iterable[Any]) -> WriteStats:
+        """Stream new graphs through the bulk loader: fastest, not transactional; for empty stores."""
+        self._require_write()
+        stats = WriteStats()
+
+        def quads():
+            for mapped in records:
+                stats.added += 1
+                stats.triples += len(mapped.triples)
+                yield from mapped.quads()
+
+        try:
+            self._store.bulk_extend(quads())
+        except OSError as e:
+            raise StoreError(f"bulk loading into {self.location} failed: {e}") from None
+        return stats
+
+    def remove_graphs(self, graphs: Iterable[str]) -> int:
+        self._require_write()
+        names = list(graphs)
+        if names:
+            self._store.update(" ".join(f"DROP SILENT GRAPH <{g}> ;" for g in names).rstrip(" ;"))
+        return len(names)
+
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        return self._store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(None, None, None, None)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def dump(self, output: IO[bytes], rdf_format: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> None:
+        self._store.dump(output, rdf_format, prefixes=prefixes)
+
+    def __len__(self) -> int:
+        return len(self._store)

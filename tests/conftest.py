@@ -1,0 +1,133 @@
+"""Shared fixtures: the sample store, a CLI runner, shared data, and a real Oxigraph server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = ROOT / "records"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXED_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: reproducible ingest times in tests
+
+
+@pytest.fixture(autouse=True)
+def _reproducible(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 300) -> Result:
+    """Run `filmgraph` as a user would, in a subprocess (so tracebacks and exit codes are real)."""
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "filmgraph", *args], capture_output=True, text=True,
+                          input=input, env=full_env, timeout=timeout)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """A store holding every sample record in records/ (read-only for tests: copy it to change it)."""
+    store = tmp_path_factory.mktemp("sample") / "store"
+    result = run_cli("ingest", "--store", str(store), str(RECORDS))
+    assert result.code == 0, result.err
+    return store
+
+
+@pytest.fixture
+def store_copy(sample_store, tmp_path) -> Path:
+    """A private copy of the sample store that a test may write to."""
+    target = tmp_path / "store"
+    shutil.copytree(sample_store, target, ignore=shutil.ignore_patterns("filmgraph.lock"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared film data not found at {SHARED_DATA} (only CI and developer machines have it)")
+    return SHARED_DATA
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    query_url: str
+    update_url: str
+    store_url: str
+    process: subprocess.Popen
+
+
+def start_oxigraph(location: Path, *files: Path, union_default_graph: bool = False, read_only: bool = True) -> Server:
+    """Load `files` into a fresh Oxigraph database at `location` and serve it on 127.0.0.1."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    for f in files:
+        subprocess.run([binary, "load", "--location", str(location), "--file", str(f)], check=True,
+                       capture_output=True)
+    port = free_port()
+    cmd = [binary, "serve-read-only" if read_only else "serve", "--location", str(location),
+           "--bind", f"127.0.0.1:{port}"]
+    if union_default_graph:
+        cmd.append("--union-default-graph")
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"oxigraph server did not start: {process.stderr.read().decode()}")
+            time.sleep(0.1)
+    return Server(url, f"{url}/query", f"{url}/update", f"{url}/store", process)
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    """A factory: `oxigraph_server(file, ...)` starts a server with those files; all are stopped after the test."""
+    started: list[Server] = []
+
+    def start(*files: Path, **options) -> Server:
+        server = start_oxigraph(tmp_path / f"oxigraph-{len(started)}", *files, **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        stop_server(server)
