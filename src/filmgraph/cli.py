@@ -141,9 +141,67 @@ def _run_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- link ---------------------------------------------------------------------------------------
+
+def _add_link(sub) -> None:
+    p = sub.add_parser("link", help="link films and people to Wikidata, DBpedia and IMDb",
+                       description="Match the store's films (then their people) against a target dataset and "
+                                   "write the accepted links, with their scores, to the links graph.",
+                       epilog="""examples:
+  filmgraph link --target wikidata --contact you@example.org --dry-run > review.tsv
+  filmgraph link --target wikidata --decisions review.tsv
+  filmgraph link --target wikidata --endpoint http://127.0.0.1:7878/query --type film
+
+Edit the decision column of a review table (accept / reject) and pass it with --decisions: it is
+honoured on every later run. The public endpoints need a contact (--contact or FILMGRAPH_CONTACT).
+exit codes: 0 links made or kept, 1 nothing could be linked, 2 usage or input error.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--target", required=True, metavar="NAME",
+                   help="profile to link to: wikidata or dbpedia (ontology/profiles/NAME.yaml)")
+    p.add_argument("--endpoint", metavar="URL", help="SPARQL 1.1 endpoint serving the target's shape (default: the public one)")
+    p.add_argument("--type", choices=("film", "person", "all"), default="all",
+                   help="what to link (person alone reuses the film links already in the store; default all)")
+    p.add_argument("--min-score", type=float, default=None, metavar="X", help="lowest score accepted (default 0.8)")
+    p.add_argument("--dry-run", action="store_true", help="print the review table and write nothing")
+    p.add_argument("--decisions", metavar="FILE", help="CSV/TSV with entity, candidate, decision (accept or reject) columns")
+    p.add_argument("--contact", metavar="EMAIL|URL", help="contact for the User-Agent (default $FILMGRAPH_CONTACT)")
+    p.add_argument("--cache", metavar="DIR", help="response cache folder (default $FILMGRAPH_CACHE or ~/.cache/filmgraph)")
+    p.add_argument("--refresh", action="store_true", help="ask the endpoint again instead of using cached answers")
+    p.set_defaults(run=_run_link)
+
+
+def _run_link(args: argparse.Namespace) -> int:
+    from filmgraph.errors import UsageError
+    from filmgraph.link import link, load_profile, open_client, read_decisions, review_table, summary, write_links
+    from filmgraph.link.scoring import MIN_SCORE
+    from filmgraph.mapping import ingest_time
+    from filmgraph.store import open_store
+
+    profile = load_profile(args.target)
+    min_score = MIN_SCORE if args.min_score is None else args.min_score
+    if not 0 <= min_score <= 1:
+        raise UsageError("--min-score must be between 0 and 1")
+    decisions = read_decisions(args.decisions, profile) if args.decisions else {}
+    client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh)
+    types = ("film", "person") if args.type == "all" else (args.type,)
+    with open_store(_store_path(args)) as store:
+        run = link(store, profile, client, types=types, min_score=min_score, decisions=decisions,
+                   scan=not profile.is_public(client.endpoint))
+    if args.dry_run:
+        sys.stdout.write(review_table(run))
+        print(summary(run), file=sys.stderr)
+    else:
+        with open_store(_store_path(args), write=True) as store:
+            count = write_links(store, run, types, ingest_time())
+        print(summary(run))
+        print(f"links graph: {count} triples")
+    return EXIT_OK if any(o.status == "linked" for o in run.outcomes) else EXIT_NONCONFORMING
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
-VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats]
+VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -145,12 +145,14 @@ class _Compactor:
 
 
 def _node_objects(triples: list[ox.Triple], compactor: _Compactor) -> list[dict[str, Any]]:
-    """Movies at the top with what they own embedded; other subjects follow as their own objects."""
+    """Movies at the top, with every other node of the graph they mention embedded where it is used
+    (people by name, roles in billing order), so one Movie object stands alone on a web page."""
     by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
     for t in triples:
         by_subject[t.subject.value].append(t)
     movies = sorted(s for s, ts in by_subject.items()
                     if any(t.predicate.value == RDF_TYPE and t.object.value == SDO.Movie for t in ts))
+    movie_set = set(movies)
     embedded: set[str] = set()
 
     def build(subject: str, path: tuple[str, ...]) -> dict[str, Any]:
@@ -162,8 +164,8 @@ def _node_objects(triples: list[ox.Triple], compactor: _Compactor) -> list[dict[
                 types.append(compactor.type_name(t.object.value))
                 continue
             o = t.object
-            owned = isinstance(o, ox.NamedNode) and o.value.startswith(subject + "/")
-            if owned and o.value in by_subject and o.value not in path:
+            if (isinstance(o, ox.NamedNode) and o.value in by_subject and o.value not in movie_set
+                    and o.value not in path):
                 embedded.add(o.value)
                 props[compactor.property(t.predicate.value, o)[0]].append(build(o.value, path + (o.value,)))
             else:
@@ -172,13 +174,21 @@ def _node_objects(triples: list[ox.Triple], compactor: _Compactor) -> list[dict[
         if types:
             obj["@type"] = types[0] if len(types) == 1 else types
         for name in sorted(props):
-            values = props[name]
+            values = sorted(props[name], key=_display_order)
             obj[name] = values[0] if len(values) == 1 else values
         return obj
 
     objects = [build(m, (m,)) for m in movies]
-    rest = sorted(s for s in by_subject if s not in embedded and s not in movies)
+    rest = sorted(s for s in by_subject if s not in embedded and s not in movie_set)
     return objects + [build(s, (s,)) for s in rest]
+
+
+def _display_order(value: Any) -> tuple:
+    """Cast roles in billing order, everything else by identifier or value."""
+    if isinstance(value, dict):
+        billing = value.get("billingOrder")
+        return (0, int(billing) if isinstance(billing, str) and billing.isdigit() else 0, value.get("@id", ""))
+    return (1, 0, json.dumps(value, sort_keys=True))
 
 
 def jsonld_documents(quads: Iterable[ox.Quad]) -> Iterator[dict[str, Any]]:

@@ -8,6 +8,7 @@ part of a record.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ class Refusal:
     reason: str
     report: str = ""
     nonconforming: bool = False
+    group: str = ""
+    """Short reason the summary counts refusals by (a reader's refused rows set it)."""
 
 
 @dataclass(slots=True)
@@ -48,7 +51,12 @@ class IngestReport:
         w = self.written
         return (f"{self.records} records from {self.files} files: {w.added} added, {w.replaced} replaced, "
                 f"{w.unchanged} unchanged, {len(self.refused)} refused; {w.triples} triples written; "
-                f"{len(self.warnings)} warnings")
+                f"{len(self.warnings)} warnings" + self._refusal_groups())
+
+    def _refusal_groups(self) -> str:
+        """Refusals counted by reason, e.g. ``(13 missing year, 32 same film as an earlier row)``."""
+        groups = Counter(r.group or ("does not conform" if r.nonconforming else "unreadable file") for r in self.refused)
+        return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
 # A validator takes the mapped batch and the store it would land in, and returns the refusals
@@ -69,6 +77,10 @@ def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[
             report.refused.append(Refusal(path=path, reason=f"{path}: could not be read ({type(e).__name__}: {e})"))
             continue
         report.warnings.extend(result.warnings)
+        for row in result.refused:  # rows a reader could not turn into records (issue 7)
+            first, *rest = row.lines()
+            report.refused.append(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
+                                          report="\n".join(f"{row.place}: {line}" for line in rest)))
         yield result
 
 

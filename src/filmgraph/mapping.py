@@ -61,6 +61,12 @@ class MappedRecord:
         return (Quad(t.subject, t.predicate, t.object, g) for t in self.triples)
 
 
+def duration(minutes: int) -> str:
+    """The canonical xsd:duration (96 minutes is `PT1H36M`), the form Oxigraph stores and exports."""
+    hours, rest = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
+
+
 def ingest_time() -> str:
     """Now in UTC, or `SOURCE_DATE_EPOCH` when set, for reproducible stores and exports."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -219,14 +225,14 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(film, _P["subtitleLanguage"], Literal(tag))
 
     if record.runtimes:
-        b.add(film, _P["duration"], Literal(f"PT{record.runtimes[0].minutes}M", datatype=_XSD_DURATION))
+        b.add(film, _P["duration"], Literal(duration(record.runtimes[0].minutes), datatype=_XSD_DURATION))
         for runtime in record.runtimes:
             if not runtime.territories and len(record.runtimes) == 1:
                 continue
             node = _n(f"{base}/runtime/{runtime.minutes}")
             b.add(film, _F["runtime"], node)
             b.add(node, _TYPE, _F["Runtime"])
-            b.add(node, _P["duration"], Literal(f"PT{runtime.minutes}M", datatype=_XSD_DURATION))
+            b.add(node, _P["duration"], Literal(duration(runtime.minutes), datatype=_XSD_DURATION))
             for code in runtime.territories:
                 b.add(node, _F["territory"], b.country(code))
 

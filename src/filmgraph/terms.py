@@ -42,6 +42,7 @@ FG = _Closed(
     territory distribution distributor runtime
     originalTitle imdbId wikidataId tmdbId note
     describes sourcePath sourceFormat sourceRow sha256 contentHash
+    ScorePart linkScore linkMethod scorePart criterion partScore
     """,
 )
 
@@ -60,6 +61,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
 ID = BASE_IRI

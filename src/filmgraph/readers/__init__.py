@@ -1,11 +1,17 @@
 """Files to records: each reader turns one file into `FilmRecord`s plus warnings; format by extension.
 
 A reader raises `InputError` (naming file and line) for a file it cannot read; it never drops a
-line silently: what it cannot place becomes a note and a warning.
+line silently: what it cannot place becomes a note and a warning. In a many-record file (CSV, a
+JSON array) a row that cannot become a record is returned as a `RefusedRow` warning, so the good
+rows still land and ingest counts the bad ones as refused.
+
+Folders are walked for record files; column mappings are not records and are skipped: any folder
+named ``mappings`` and any YAML file that declares ``filmgraph: mapping`` (give them with --map).
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +24,43 @@ from filmgraph.record import FilmRecord, ReaderWarning
 READERS: dict[str, str] = {
     ".txt": "filmgraph.readers.presskit:read_presskit",
     ".presskit": "filmgraph.readers.presskit:read_presskit",
+    ".json": "filmgraph.readers.structured:read_json",
+    ".yaml": "filmgraph.readers.structured:read_yaml",
+    ".yml": "filmgraph.readers.structured:read_yaml",
+    ".csv": "filmgraph.readers.structured:read_csv",
 }
+MAPPING_FOLDER = "mappings"
+
+
+@dataclass(slots=True)
+class RefusedRow(ReaderWarning):
+    """A row or record the reader could not turn into a record: one (where, message, reason) per problem.
+
+    `where` names the column (CSV) or field path (``field cast[3].character``); `reason` is the short
+    text ingest groups refusals by in its summary.
+    """
+
+    row: int | None = None
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def place(self) -> str:
+        """The file and row (and line when it differs), as a refusal names them."""
+        where = self.path
+        if self.row is not None:
+            where += f" row {self.row}"
+            if self.line and self.line != self.row:
+                where += f" (line {self.line})"
+        elif self.line:
+            where += f":{self.line}"
+        return where
+
+    def lines(self) -> list[str]:
+        return [f"{where}: {message}" for where, message, _ in self.problems] or [self.message]
+
+    def __str__(self) -> str:
+        return "\n".join(f"{self.place}, {line}" for line in self.lines())
 
 
 @dataclass(slots=True)
@@ -26,6 +68,7 @@ class ReadResult:
     path: str
     records: list[FilmRecord] = field(default_factory=list)
     warnings: list[ReaderWarning] = field(default_factory=list)
+    refused: list[RefusedRow] = field(default_factory=list)
 
 
 def reader_for(path: str) -> Callable[..., tuple[list[FilmRecord], list[ReaderWarning]]]:
@@ -46,19 +89,44 @@ def read_file(path: str, **options) -> ReadResult:
             data = f.read()
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
-    records, warnings = reader(path, data, **options)
-    return ReadResult(path, records, warnings)
+    records, warnings = reader(path, data, **_accepted(reader, options))
+    refused = [w for w in warnings if isinstance(w, RefusedRow)]
+    return ReadResult(path, records, [w for w in warnings if not isinstance(w, RefusedRow)], refused)
+
+
+def _accepted(reader: Callable[..., object], options: dict) -> dict:
+    """The options this reader takes: `mapping=` goes to the structured readers, not to press kits."""
+    params = inspect.signature(reader).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return options
+    names = {p.name for p in params}
+    return {k: v for k, v in options.items() if k in names}
+
+
+def is_mapping_file(path: str) -> bool:
+    """A YAML file that declares itself a column mapping (``filmgraph: mapping``) is not a record."""
+    if os.path.splitext(path)[1].lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    from filmgraph.readers.mapping_spec import looks_like_mapping
+
+    return looks_like_mapping(head)
 
 
 def expand_paths(paths: list[str]) -> Iterator[str]:
-    """Files as given; folders walked in sorted order for files with a known extension."""
+    """Files as given; folders walked in sorted order for record files (column mappings skipped)."""
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != MAPPING_FOLDER)
                 for name in sorted(files):
                     if os.path.splitext(name)[1].lower() in READERS and not name.startswith("."):
-                        yield os.path.join(root, name)
+                        if not is_mapping_file(os.path.join(root, name)):
+                            yield os.path.join(root, name)
         elif os.path.exists(path):
             yield path
         else:

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from filmgraph import codes
@@ -49,10 +50,9 @@ _RUNTIME_WORDS = r"(?:running time|run time|runtime|duration|length)"
 _RUNTIME_LABEL = re.compile(rf"^{_RUNTIME_WORDS}$")
 _TERRITORY_RUNTIME_LABEL = re.compile(rf"^(?P<terr>.+?)\s+{_RUNTIME_WORDS}$")
 _CERTIFICATE_LABEL = re.compile(r"^(?P<terr>.+?)\s+(?:certificate|certification|cert|rating|classification)$")
-_RELEASE_LABEL = re.compile(r"^(?P<terr>.+?)(?:\s+(?P<media>.+?))??\s+(?:release date|release|released|opening date)$")
+_RELEASE_LABEL = re.compile(r"^(?P<head>.+?)\s+(?:release date|release|released|opening date)$")
 _DISTRIBUTOR_LABEL = re.compile(r"^(?P<terr>.+?)\s+distributors?$")
 
-_LIST_SPLIT = re.compile(r"\s*(?:,|/|\s&\s|\s+and\s+)\s*")
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|/|\s&\s|\s+and\s+)\s*")
 _CAST_SPLIT = re.compile(r"\s*,\s*")
 _AND_PREFIX = re.compile(r"^(?:and|&)\s+", re.I)
@@ -64,7 +64,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)")
 _SUBTITLE_WORD = re.compile(r"\bsubtitle[sd]?\b", re.I)
 _WITH_SUBTITLES = re.compile(r"[,;]?\s*\bwith\s+(?P<langs>.+?)\s+subtitles?\b\.?", re.I)
 
-_RUNTIME_INTENT = re.compile(r"^\d|\b(?:m|mins?|minutes?|h|hrs?|hours?)\.?$", re.I)
+_RUNTIME_INTENT = re.compile(r"^\d+\s*(?:$|[:'′]|m|h)|\b(?:mins?|minutes?|hrs?|hours?)\.?$", re.I)
 _RUNTIME_MINUTES = re.compile(r"^(?P<m>\d+)\s*(?:m|mins?|minutes?)?\.?$", re.I)
 _RUNTIME_HOURS = re.compile(
     r"^(?P<h>\d+)\s*(?:h|hrs?|hours?)\.?(?:\s*(?P<m>\d+)\s*(?:m|mins?|minutes?)?\.?)?$", re.I
@@ -102,6 +102,7 @@ _DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 # ---------------------------------------------------------------- prose cues
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+_POSSESSIVE = re.compile(r"^(.+)['’]s$")
 _RUN_GAP = re.compile(r"\s+|\s*:\s+|\s*&\s*|\s+[-–]\s+")
 _PAREN_YEAR = re.compile(r"\s*\((?P<y>1[89]\d\d|20\d\d)\)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -120,9 +121,9 @@ _APPOSITION = re.compile(r"^\s*,\s+(?:the|its|his|her|their)\s+")
 _STRONG_SERIES_NOUN = re.compile(r"^(?:instal+ments?|parts?|chapters?|episodes?|entry|entries|sequels?)$", re.I)
 _ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"])}
-_ROMAN = re.compile(r"^(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})$")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
-_SERIES_NUMBER = re.compile(r"^(?P<base>.+?)\s+(?P<num>[IVXL]+|\d{1,2})$")
+_ROMAN = re.compile(r"^(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+_SERIES_NUMBER = re.compile(r"^(?P<base>.+?)\s+(?P<num>[IVX]+|\d{1,2})$")
 _ACRONYMS = frozenset({
     "DVD", "TV", "BBFC", "MPAA", "MPA", "CNC", "FSK", "VOD", "HD", "EU", "NYC", "LA", "CEO", "FBI",
     "CIA", "DJ", "OK", "BBC", "HBO", "MTV", "DVDS", "CGI", "AKA", "NB", "PS",
@@ -143,8 +144,12 @@ _SENTENCE_STARTERS = frozenset({
     "meanwhile", "then", "when", "and", "but", "here", "there", "now", "later", "finally", "after",
     "before", "while", "as", "in", "on", "at", "with", "young", "old", "his", "her", "their", "its",
     "our", "this", "that", "so", "yet", "soon", "once", "even", "only", "also", "both", "where",
+    "director", "writer", "producer", "actor", "actress", "star", "newcomer", "veteran",
 })
 _EDGE_PUNCT = "\"'“”‘’"
+_SMALL_WORDS = frozenset({"a", "an", "the", "and", "but", "or", "nor", "for", "on", "at", "to", "by", "of", "in"})
+_APOSTROPHE_TAILS = frozenset({"m", "s", "t", "d", "ll", "re", "ve"})
+_TITLE_TOKEN = re.compile(r"\S+")
 
 
 @dataclass(slots=True)
@@ -159,6 +164,7 @@ class _Run:
     year: int | None
     segment: str
     after: str
+    names_series: bool
 
 
 def read_presskit(path: str, data: bytes | None = None) -> tuple[list[FilmRecord], list[ReaderWarning]]:
@@ -296,12 +302,9 @@ class _Reader:
             if (terrs := _territories(m["terr"])) is not None:
                 self._runtime(terrs, value, line)
                 return True
-        if m := _RELEASE_LABEL.match(label):
-            terrs = _territories(m["terr"])
-            media = _media(m["media"]) if m["media"] else ["cinema"]
-            if terrs is not None and media is not None:
-                self._releases(terrs, media, value, line)
-                return True
+        if (m := _RELEASE_LABEL.match(label)) and (found := _release_head(m["head"])):
+            self._releases(*found, value, line)
+            return True
         if m := _DISTRIBUTOR_LABEL.match(label):
             if (terrs := _territories(m["terr"])) is not None:
                 self._distributors(terrs, value, line)
@@ -339,9 +342,7 @@ class _Reader:
                 self._character(member.character, line, played_by=member.actor)
 
     def _countries(self, text: str, value: str, line: int) -> None:
-        for part in _LIST_SPLIT.split(value):
-            if not part.strip():
-                continue
+        for part in _parts(value, codes.territory):
             t = codes.territory(part)
             if t is None:
                 self._note(text, line, f"unknown country {part.strip()!r} in")
@@ -361,10 +362,7 @@ class _Reader:
             subtitle_texts.append(m["langs"])
             main = main[: m.start()] + main[m.end():]
         for part_text, target in [(main, self.record.languages)] + [(s, self.record.subtitles) for s in subtitle_texts]:
-            for part in _LIST_SPLIT.split(part_text.strip()):
-                part = part.strip(" .;")
-                if not part:
-                    continue
+            for part in _parts(part_text, codes.language):
                 tag = codes.language(part)
                 if tag is None:
                     self._note(text, line, f"unknown language {part!r} in")
@@ -405,9 +403,11 @@ class _Reader:
             if m := _LIMITED.match(bracket):
                 limited = True
                 city = nfc(m["city"]) if m["city"] else city
-            elif bracket:
+            elif bracket and box_set is None:
                 box_set = bracket
                 self.box_sets.append((bracket, line))
+            elif bracket:
+                self._note(f"({bracket})", line, "second box set")
         date = self._date(_BRACKETS.sub(" ", value).strip(), line)
         for code in territories:
             for medium in media:
@@ -468,12 +468,13 @@ class _Reader:
     def _title(self, runs: list[_Run], paragraphs: list[tuple[str, int]]) -> _Run | None:
         """The ALL-CAPS title tied to the record's year, else the first in the story paragraph."""
         year = self.record.year
-        candidates = [r for r in runs if year is not None and r.year == year]
+        titles = [r for r in runs if not r.names_series]
+        candidates = [r for r in titles if year is not None and r.year == year]
         if not candidates:
             story = [i for i, (text, _) in enumerate(paragraphs) if _STORY_CUE.search(text)]
-            candidates = [r for r in runs if r.paragraph in story[:1] and r.year in (None, year)]
+            candidates = [r for r in titles if r.paragraph in story[:1] and r.year in (None, year)]
         if not candidates:
-            candidates = [r for r in runs if r.year is None]
+            candidates = [r for r in titles if r.year is None]
         if not candidates:
             if self.record.title:
                 return None
@@ -516,7 +517,10 @@ class _Reader:
             alias = _alias_after(text, m.end())
             if name and alias:
                 events.append((m.start(), name, None, alias))
+        people = {fold(n) for n in [*self.record.directors, *self.record.writers, *(m.actor for m in self.record.cast)]}
         for pos, name, actor, alias in sorted(events, key=lambda e: e[0]):
+            if fold(name) in people:
+                continue
             self._character(name, _line_at(text, start, pos), played_by=actor, alias=alias)
 
     def _films(self, runs: list[_Run], own: _Run | None, paragraphs: list[tuple[str, int]]) -> None:
@@ -525,7 +529,9 @@ class _Reader:
         year = self.record.year
         related: list[tuple[_Run, RelatedFilm]] = []
         for run in runs:
-            if run.year is None or (run.year == year and fold(_short(run.text)) == own_key) or run is own:
+            if run.year is None or run.names_series or run is own or (
+                run.year == year and fold(_short(run.text)) == own_key
+            ):
                 continue
             title = _title_case(run.text)
             if any(fold(f.title) == fold(title) and f.year == run.year for _, f in related):
@@ -556,8 +562,7 @@ class _Reader:
     def _series_name(self, runs: list[_Run], paragraphs: list[tuple[str, int]]) -> str | None:
         """`All three X films`, `the X series`, a `(The X Trilogy)` box set, or `X II` with a cue."""
         for run in runs:
-            para = paragraphs[run.paragraph][0]
-            if _SERIES_AFTER.match(para[run.end:]):
+            if run.names_series:
                 return run.text
         for box_set, _ in self.box_sets:
             if m := _BOX_SET_SERIES.match(box_set):
@@ -571,6 +576,17 @@ class _Reader:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _parts(text: str, lookup: Callable[[str], object]) -> list[str]:
+    """Split a list on `,` `/` `&`, then on `and` only where the whole part is not a known name."""
+    parts: list[str] = []
+    for part in _TERRITORY_SPLIT.split(text.strip()):
+        part = part.strip(" .;")
+        if not part:
+            continue
+        parts.extend([part] if lookup(part) is not None else [p.strip(" .;") for p in _AND_SPLIT.split(part) if p.strip()])
+    return parts
 
 
 def _territories(text: str) -> list[str] | None:
@@ -588,6 +604,17 @@ def _territories(text: str) -> list[str] | None:
     return found or None
 
 
+def _release_head(head: str) -> tuple[list[str], list[str]] | None:
+    """`usa dvd` → (["US"], ["dvd"]); territory words first, media words (default cinema) after."""
+    words = head.split()
+    for cut in range(len(words), 0, -1):
+        terrs = _territories(" ".join(words[:cut]))
+        media = _media(" ".join(words[cut:])) if cut < len(words) else ["cinema"]
+        if terrs is not None and media is not None:
+            return terrs, media
+    return None
+
+
 def _media(text: str) -> list[str] | None:
     found: list[str] = []
     for part in _MEDIA_SPLIT.split(text.casefold()):
@@ -600,30 +627,34 @@ def _media(text: str) -> list[str] | None:
 
 def _runs(text: str, first_line: int, paragraph: int) -> list[_Run]:
     """ALL-CAPS word runs in a paragraph, each with the year the sentence ties to it."""
-    groups: list[list[re.Match]] = []
+    groups: list[list[tuple[int, int, str]]] = []
     for m in _WORD.finditer(text):
-        word = m[0]
+        start, end, word = m.start(), m.end(), m[0]
+        if (p := _POSSESSIVE.match(word)) and p[1] == p[1].upper():
+            end, word = start + len(p[1]), p[1]
         caps = any(c.isalpha() for c in word) and word == word.upper()
         digits = word.isdigit()
-        if groups and groups[-1] and (caps or digits) and _RUN_GAP.fullmatch(text[groups[-1][-1].end():m.start()]):
-            groups[-1].append(m)
+        if groups and groups[-1] and (caps or digits) and _RUN_GAP.fullmatch(text[groups[-1][-1][1]:start]):
+            groups[-1].append((start, end, word))
         elif caps:
-            groups.append([m])
+            groups.append([(start, end, word)])
         else:
+            groups.append([])
+        if word != m[0]:
             groups.append([])
     runs: list[_Run] = []
     previous_end = 0
     for group in groups:
-        while group and group[-1][0].isdigit():
+        while group and group[-1][2].isdigit():
             group.pop()
         if not group:
             continue
-        words = [m[0] for m in group]
+        words = [w for _, _, w in group]
         if not any(sum(c.isalpha() for c in w) >= 2 for w in words):
             continue
         if len(words) == 1 and (words[0] in _ACRONYMS or codes.territory(words[0]) is not None):
             continue
-        start, end = group[0].start(), group[-1].end()
+        start, end = group[0][0], group[-1][1]
         sentence_start = max((s.end() for s in _SENTENCE_END.finditer(text, 0, start)), default=0)
         segment = text[max(sentence_start, previous_end):start]
         year = None
@@ -636,7 +667,10 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[_Run]:
                 year = int(years[-1])
         after = text[previous_end:]
         after = after[: m.start()] if (m := _SENTENCE_END.search(after)) else after
-        runs.append(_Run(nfc(text[start:end]), start, end, _line_at(text, first_line, start), paragraph, year, segment, after))
+        runs.append(_Run(
+            nfc(text[start:end]), start, end, _line_at(text, first_line, start), paragraph, year, segment, after,
+            bool(_SERIES_AFTER.match(text[end:])),
+        ))
     return runs
 
 
@@ -683,11 +717,6 @@ def _roman(numeral: str) -> int:
 
 def _short(title: str) -> str:
     return title.split(":", 1)[0].strip()
-
-
-_SMALL_WORDS = frozenset({"a", "an", "the", "and", "but", "or", "nor", "for", "on", "at", "to", "by", "of", "in"})
-_APOSTROPHE_TAILS = frozenset({"m", "s", "t", "d", "ll", "re", "ve"})
-_TITLE_TOKEN = re.compile(r"\S+")
 
 
 def _title_case(text: str) -> str:
@@ -788,15 +817,14 @@ def _alias_after(text: str, pos: int) -> str | None:
     """`the Duke` / `The Duke` / `"Duke"` after aka: an optional article and capitalised words."""
     words: list[str] = []
     for raw in text[pos:].split()[:6]:
-        word = raw.strip(_EDGE_PUNCT).rstrip(",;:.!?)").strip(_EDGE_PUNCT)
-        if not words and word.casefold() == "the":
-            words.append("the")
-        elif _capitalised(word):
+        clean = raw.strip(_EDGE_PUNCT)
+        word = clean.rstrip(",;:.!?)").strip(_EDGE_PUNCT)
+        if _capitalised(word) or (not words and word.casefold() == "the"):
             words.append(word)
         else:
             break
-        if word != raw.strip(_EDGE_PUNCT).strip(_EDGE_PUNCT):
+        if word != clean:
             break
-    if not words or words == ["the"]:
+    if not words or words[-1].casefold() == "the":
         return None
     return nfc(" ".join(words))

@@ -117,6 +117,21 @@ class EmbeddedStore:
             raise StoreError(f"bulk loading into {self.location} failed: {e}") from None
         return stats
 
+    def replace_graph(self, graph_iri: str, triples: Iterable[ox.Triple]) -> int:
+        """Make one named graph hold exactly `triples` (a derived graph such as the links graph, which
+        has no record behind it): one SPARQL update, so a reader sees the old graph or the new one."""
+        self._require_write()
+        graph = ox.NamedNode(graph_iri)
+        items = list(triples)
+        body = "\n".join(f"{t} ." for t in items)
+        update = f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}" if items \
+            else f"DROP SILENT GRAPH {graph}"
+        try:
+            self._store.update(update)
+        except OSError as e:
+            raise StoreError(f"writing to the store at {self.location} failed: {e}") from None
+        return len(items)
+
     def remove_graphs(self, graphs: Iterable[str]) -> int:
         self._require_write()
         names = list(graphs)

@@ -1,0 +1,661 @@
+"""JSON, YAML and CSV records, native or through a column mapping, checked against docs/record.schema.json.
+
+Every format first becomes record documents (the JSON shape of docs/records.md), so one schema
+check and one builder serve them all. A row or record that cannot become a `FilmRecord` is
+returned as a `RefusedRow` (one message per problem, naming file, row and column or field path);
+the other rows of the file still land.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jsonschema
+import yaml
+
+from filmgraph import codes, identity
+from filmgraph.errors import InputError
+from filmgraph.readers import RefusedRow
+from filmgraph.readers import mapping_spec as ms
+from filmgraph.record import (
+    MEDIA, CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
+    RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
+)
+from filmgraph.resources import data_file
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    with open(data_file("docs", "record.schema.json"), encoding="utf-8") as f:
+        return jsonschema.Draft202012Validator(json.load(f))
+
+
+@dataclass(slots=True)
+class _Doc:
+    """A record document and where it came from: its row, first line and field lines."""
+
+    data: Any
+    row: int | None
+    line: int | None
+    lines: dict[str, int]
+    bad: list[tuple[str, str, str]] = field(default_factory=list)
+    """Problems found before the schema check (cells that would not split), already labelled."""
+
+
+class _Problems:
+    """Problems found in one record; `label` names a field as a column (CSV) or field path (JSON)."""
+
+    def __init__(self, label):
+        self.label = label
+        self.items: list[tuple[str, str, str]] = []
+
+    def add(self, path: str, message: str, reason: str) -> None:
+        item = (self.label(path), message, reason)
+        if item not in self.items:
+            self.items.append(item)
+
+
+def _path(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _top(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+_HINTS = {
+    "cast": "'Actor' or 'Actor=Character'",
+    "imdb": "an IMDb id like tt0396184",
+    "wikidata": "a Wikidata id like Q1126097",
+    "tmdb": "a TMDb number",
+    "date": "a date like 2005-09-16 (or tbc)",
+}
+
+
+def _leaf(error) -> jsonschema.ValidationError:
+    """For a failed oneOf, the branch error that says most: not a type mismatch when one exists."""
+    while error.context:
+        candidates = sorted(error.context, key=lambda e: (e.validator == "type", -len(e.absolute_path)))
+        error = candidates[0]
+    return error
+
+
+def _schema_problems(doc: Any, problems: _Problems) -> None:
+    for error in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        e = _leaf(error)
+        path = _path(e.absolute_path)
+        value = e.instance
+        if e.validator == "required":
+            name = e.message.split("'")[1]
+            full = f"{path}.{name}" if path else name
+            problems.add(full, f"missing {name}", f"missing {_top(full)}")
+        elif e.validator == "additionalProperties":
+            extra = sorted(set(value) - set(e.schema.get("properties", {})))
+            for name in extra:
+                full = f"{path}.{name}" if path else name
+                problems.add(full, f"{name!r} is not a record field (see docs/records.md)", "unknown field")
+        else:
+            last = next((p for p in reversed(e.absolute_path) if isinstance(p, str)), path)
+            hint = _HINTS.get(last) or _HINTS.get(_top(path))
+            if e.validator == "type":
+                want = e.validator_value if isinstance(e.validator_value, str) else " or ".join(e.validator_value)
+                message = f"{value!r} is not {'an' if want[0] in 'aeiou' else 'a'} {want}"
+            elif e.validator in ("minimum", "maximum"):
+                message = f"{value!r} is out of range"
+            elif e.validator in ("pattern", "const", "enum", "minLength"):
+                message = f"{value!r} is not {hint or 'allowed here'}" if value != "" else "empty"
+                if e.validator == "enum":
+                    message = f"{value!r} is not one of {', '.join(map(str, e.validator_value))}"
+            else:
+                message = e.message
+            problems.add(path or "record", message, f"invalid {_top(path) or 'record'}")
+
+
+# ---- record documents -> FilmRecord ------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    return identity.nfc(str(value))
+
+
+def _territory(value: str, path: str, problems: _Problems) -> str | None:
+    t = codes.territory(value)
+    if t is None:
+        problems.add(path, f"unknown territory {value!r} (see ontology/territories.csv)", "unknown territory")
+        return None
+    return t.code
+
+
+def _language(value: str | None, path: str, problems: _Problems) -> str | None:
+    if value is None:
+        return None
+    tag = codes.language(value)
+    if tag is None:
+        problems.add(path, f"unknown language {value!r} (see ontology/languages.csv)", "unknown language")
+    return tag
+
+
+def _title(value: Any, path: str, problems: _Problems) -> Title:
+    if isinstance(value, str):
+        return Title(_text(value))
+    return Title(_text(value["text"]), _language(value.get("language"), f"{path}.language", problems))
+
+
+def _series(value: Any) -> SeriesRef:
+    if isinstance(value, str):
+        return SeriesRef(_text(value))
+    return SeriesRef(_text(value["name"]), value.get("position"))
+
+
+def _date(value: Any, path: str, problems: _Problems) -> datetime.date | None:
+    if value in (None, "tbc"):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        problems.add(path, f"{value!r} is not a calendar date", "invalid date")
+        return None
+
+
+def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecord:
+    """A schema-valid record document to a `FilmRecord`, normalising names to codes."""
+    r = FilmRecord(title=_text(doc["title"]), source=source, year=doc.get("year"))
+    if "original_title" in doc:
+        r.original_title = _title(doc["original_title"], "original_title", problems)
+    r.alternate_titles = [_title(t, f"alternate_titles[{i}]", problems)
+                          for i, t in enumerate(doc.get("alternate_titles", []))]
+    r.directors = [_text(n) for n in doc.get("directors", [])]
+    r.writers = [_text(n) for n in doc.get("writers", [])]
+    for i, member in enumerate(doc.get("cast", [])):
+        if isinstance(member, str):
+            actor, _, character = member.partition("=")
+            member = {"actor": actor.strip(), "character": character.strip() or None}
+        character = member.get("character")
+        r.cast.append(CastMember(_text(member["actor"]), member.get("billing", i + 1),
+                                 _text(character) if character else None))
+    for c in doc.get("characters", []):
+        if isinstance(c, str):
+            r.characters.append(Character(_text(c)))
+        else:
+            r.characters.append(Character(_text(c["name"]), [_text(a) for a in c.get("aliases", [])],
+                                          _text(c["played_by"]) if c.get("played_by") else None))
+    if "series" in doc:
+        r.series = _series(doc["series"])
+    for name in ("countries",):
+        r.countries = [c for i, v in enumerate(doc.get(name, [])) if (c := _territory(v, f"{name}[{i}]", problems))]
+    for name in ("languages", "subtitles"):
+        setattr(r, name, [t for i, v in enumerate(doc.get(name, []))
+                          if (t := _language(v, f"{name}[{i}]", problems))])
+    runtimes = doc.get("runtimes", [])
+    for i, rt in enumerate([runtimes] if isinstance(runtimes, int) else runtimes):
+        if isinstance(rt, int):
+            r.runtimes.append(Runtime(rt))
+        else:
+            r.runtimes.append(Runtime(rt["minutes"], [c for j, v in enumerate(rt.get("territories", []))
+                                                      if (c := _territory(v, f"runtimes[{i}].territories[{j}]", problems))]))
+    for i, c in enumerate(doc.get("certificates", [])):
+        territory = _territory(c["territory"], f"certificates[{i}].territory", problems)
+        if territory:
+            r.certificates.append(Certificate(territory, _text(c["value"]),
+                                              _text(c["advice"]) if c.get("advice") else None,
+                                              _text(c["body"]) if c.get("body") else None))
+    for i, rel in enumerate(doc.get("releases", [])):
+        territory = _territory(rel["territory"], f"releases[{i}].territory", problems)
+        if territory:
+            r.releases.append(Release(territory, rel.get("medium", "cinema"),
+                                      _date(rel.get("date"), f"releases[{i}].date", problems),
+                                      bool(rel.get("limited", False)),
+                                      _text(rel["city"]) if rel.get("city") else None,
+                                      _text(rel["box_set"]) if rel.get("box_set") else None))
+    for i, d in enumerate(doc.get("distributors", [])):
+        territory = _territory(d["territory"], f"distributors[{i}].territory", problems)
+        if territory:
+            r.distributors.append(Distributor(territory, _text(d["name"])))
+    for f in doc.get("related_films", []):
+        r.related_films.append(RelatedFilm(_text(f["title"]), f.get("year"), [_text(n) for n in f.get("directors", [])],
+                                           _series(f["series"]) if "series" in f else None))
+    ids = doc.get("ids", {})
+    r.ids = ExternalIds(ids.get("imdb"), ids.get("wikidata"), str(ids["tmdb"]) if "tmdb" in ids else None)
+    for n in doc.get("notes", []):
+        r.notes.append(Note(_text(n)) if isinstance(n, str) else Note(_text(n["text"]), n.get("line")))
+    return r
+
+
+# ---- the shared record loop ---------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """YAML's dates and numeric keys back to the JSON shapes the schema describes."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, required: list[str] = (),
+             mapping: ms.Mapping | None = None, joined: dict | None = None
+             ) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    sha = hashlib.sha256(data).hexdigest()
+    records: list[FilmRecord] = []
+    warnings: list[ReaderWarning] = []
+    seen: dict[str, int | None] = {}
+    for item in docs:
+        problems = _Problems(label)
+        problems.items.extend(item.bad)
+        doc = item.data
+        if mapping is not None:
+            extra = None
+            if mapping.join is not None:
+                key = doc.get(mapping.join.on)
+                extra = joined.get(str(key)) if key is not None else None
+                if extra is None:
+                    warnings.append(ReaderWarning(path, item.line, f"row {item.row}: no row in "
+                                                  f"{mapping.join.file} with {mapping.join.on} {key!r}"))
+            doc, cell_problems = ms.apply(mapping, doc, extra)
+            for target, _column, message in cell_problems:
+                problems.add(target, message, f"invalid {_top(target)}")
+        elif isinstance(doc, dict):
+            doc = _plain(doc)
+        if not isinstance(doc, dict):
+            problems.add("record", f"a record must be an object, not {type(doc).__name__}", "not a record")
+        else:
+            for name in required:
+                top = name.split(".")[0]
+                if top not in doc and not any(p[0] == label(top) for p in problems.items):
+                    problems.add(name, f"missing {name}", f"missing {name}")
+            _schema_problems(doc, problems)
+        record = None
+        if not problems.items:
+            source = Source(path=path, kind=kind, row=item.row, sha256=sha)
+            record = build(doc, source, problems)
+        if record is not None and not problems.items:
+            key = identity.film_key(record.title, record.year)
+            if key in seen:
+                first = seen[key]
+                earlier = f"row {first}" if first else "an earlier record"
+                problems.add("title", f"same film identity ({key}: short title and year) as {earlier} in this file; "
+                             "left out so that it does not replace it", "same film as an earlier row")
+            else:
+                seen[key] = item.row
+        if problems.items:
+            reasons = sorted({p[2] for p in problems.items})
+            warnings.append(RefusedRow(path=path, line=item.line, message="; ".join(m for _, m, _ in problems.items),
+                                       row=item.row, problems=problems.items, reason=", ".join(reasons)))
+            continue
+        record.lines = dict(item.lines) if item.lines else {k: item.line for k in _fields_of(record) if item.line}
+        records.append(record)
+    return records, warnings
+
+
+def _fields_of(record: FilmRecord) -> list[str]:
+    return [name for name in ("title", "year", "original_title", "alternate_titles", "directors", "writers",
+                              "cast", "characters", "series", "countries", "languages", "subtitles", "runtimes",
+                              "certificates", "releases", "distributors", "related_films", "ids", "notes")
+            if getattr(record, name) not in (None, [], ExternalIds())]
+
+
+def _field_label(path: str) -> str:
+    return f"field {path}"
+
+
+def _mapping(options: dict[str, Any], path: str) -> ms.Mapping | None:
+    mapping = options.get("mapping")
+    if mapping is None:
+        return None
+    return mapping if isinstance(mapping, ms.Mapping) else ms.load_mapping(str(mapping))
+
+
+def _decode(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 (byte {e.start}); save the file as UTF-8", path=path, line=line) from None
+
+
+# ---- JSON ---------------------------------------------------------------------------------------
+
+def _json_items(path: str, text: str) -> Iterator[_Doc]:
+    """Top-level array elements with their record number and first line; one object is one record."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\r\n]*")
+
+    def fail(e: json.JSONDecodeError):
+        raise InputError(f"not valid JSON: {e.msg}", path=path, line=e.lineno, column=e.colno) from None
+
+    pos = ws.match(text, 0).end()
+    if not text.startswith("[", pos):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            fail(e)
+        yield _Doc(value, None, 1, {})
+        return
+    pos = ws.match(text, pos + 1).end()
+    line, last, row = 1, 0, 0
+    if text.startswith("]", pos):
+        return
+    while True:
+        line += text.count("\n", last, pos)
+        last = pos
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            fail(e)
+        row += 1
+        yield _Doc(value, row, line, {})
+        pos = ws.match(text, end).end()
+        if text.startswith(",", pos):
+            pos = ws.match(text, pos + 1).end()
+        elif text.startswith("]", pos):
+            break
+        else:
+            fail(json.JSONDecodeError("expected ',' or ']'", text, pos))
+
+
+def read_json(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    """A JSON record (an object) or many (an array), native or through `mapping=`."""
+    mapping = _mapping(options, path)
+    items = _json_items(path, _decode(path, data))
+    if mapping is None:
+        return _records(path, data, items, "json", _field_label)
+    joined = ms.load_join(mapping, path) if mapping.join else None
+
+    def label(field_path: str) -> str:
+        column = mapping.column_of(field_path)
+        return f"field {column!r}" if column else _field_label(field_path)
+
+    items = list(items)
+    warnings = _unmapped(path, mapping, (k for item in items if isinstance(item.data, dict) for k in item.data))
+    records, more = _records(path, data, iter(items), mapping.source, label, mapping.required, mapping, joined)
+    return records, warnings + more
+
+
+def _unmapped(path: str, mapping: ms.Mapping, names) -> list[ReaderWarning]:
+    known = mapping.columns() | ({mapping.join.on} if mapping.join else set())
+    unknown = sorted({n for n in names if n not in known})
+    return [ReaderWarning(path, 1, f"column {n!r} is not in the mapping {mapping.path}; ignored "
+                                   "(list it under 'ignore:' to say so)") for n in unknown]
+
+
+# ---- YAML ---------------------------------------------------------------------------------------
+
+def _node_lines(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            out[path] = key.start_mark.line + 1
+            _node_lines(value, path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            path = f"{prefix}[{i}]"
+            out[path] = value.start_mark.line + 1
+            _node_lines(value, path, out)
+
+
+def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
+    loader = yaml.SafeLoader(text)
+    try:
+        row = 0
+        while loader.check_node():
+            node = loader.get_node()
+            value = loader.construct_document(node)
+            if isinstance(node, yaml.SequenceNode):
+                for element, item in zip(node.value, value):
+                    row += 1
+                    lines: dict[str, int] = {}
+                    _node_lines(element, "", lines)
+                    yield _Doc(item, row, element.start_mark.line + 1, lines)
+            elif value is not None:
+                row += 1
+                lines = {}
+                _node_lines(node, "", lines)
+                yield _Doc(value, row, node.start_mark.line + 1, lines)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path=path,
+                         line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    """A YAML record, a list of records, or several `---` documents; a column mapping is refused."""
+    if ms.looks_like_mapping(data):
+        raise InputError("this is a column mapping, not a record; use it with: filmgraph ingest --map "
+                         f"{path} DATA.csv", path=path)
+    text = _decode(path, data)
+    docs = list(_yaml_items(path, text))
+    single = len(docs) == 1 and not text.lstrip().startswith("-")
+    if single:
+        docs[0].row = None
+
+    def label(field_path: str) -> str:
+        return f"field {field_path}"
+
+    records, warnings = _records(path, data, iter(docs), "yaml", label)
+    for w in warnings:
+        if isinstance(w, RefusedRow):
+            doc = next((d for d in docs if d.row == w.row), None)
+            if doc:
+                w.line = min((doc.lines.get(p.split(" ", 1)[1], doc.line or 0) for p, _, _ in w.problems),
+                             default=w.line) or w.line
+    return records, warnings
+
+
+# ---- CSV ----------------------------------------------------------------------------------------
+
+# Native CSV columns: record fields (with a few spreadsheet-friendly aliases).
+_CSV_COLUMNS = {
+    "title": "title", "year": "year", "original_title": "original_title", "alternate_titles": "alternate_titles",
+    "alternate_title": "alternate_titles", "directors": "directors", "director": "directors",
+    "writers": "writers", "writer": "writers", "cast": "cast", "characters": "characters",
+    "series": "series", "series_position": "series_position", "countries": "countries", "country": "countries",
+    "languages": "languages", "language": "languages", "subtitles": "subtitles",
+    "runtimes": "runtimes", "runtime": "runtimes", "certificates": "certificates", "certificate": "certificates",
+    "releases": "releases", "distributors": "distributors", "distributor": "distributors",
+    "related_films": "related_films", "imdb": "imdb", "wikidata": "wikidata", "tmdb": "tmdb", "notes": "notes",
+}
+_QUALIFIER = re.compile(r"^(?P<text>.*?)\s*\[(?P<q>[^\]]*)\]$")
+_RELATED = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)$")
+_LIST_CELLS = {"alternate_titles", "directors", "writers", "cast", "characters", "countries", "languages",
+               "subtitles", "runtimes", "certificates", "releases", "distributors", "related_films", "notes"}
+
+
+class _CellProblem(ValueError):
+    pass
+
+
+def _cell_items(text: str) -> list[str]:
+    """Split a multi-valued cell on '|' or ';' (one of them per cell)."""
+    if "|" in text and ";" in text:
+        raise _CellProblem("mixes '|' and ';' as separators, so it cannot be split")
+    sep = "|" if "|" in text else ";"
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+def _qualified(text: str) -> tuple[str, str | None]:
+    m = _QUALIFIER.match(text)
+    return (m.group("text"), m.group("q").strip()) if m else (text, None)
+
+
+def _csv_item(name: str, item: str) -> Any:
+    """One item of a native CSV cell in its compact form (docs/records.md) to its JSON shape."""
+    if name == "cast":
+        if item.count("=") > 1:
+            raise _CellProblem(f"cannot split {item!r} into 'Actor=Character'")
+        return item
+    if name == "alternate_titles":
+        text, lang = _qualified(item)
+        return {"text": text, "language": lang} if lang else text
+    if name == "characters":
+        character, _, aliases = item.partition("=")
+        return ({"name": character.strip(), "aliases": [a.strip() for a in aliases.split(",") if a.strip()]}
+                if aliases else character)
+    if name == "runtimes":
+        text, where = _qualified(item)
+        minutes = int(text) if text.strip().isdigit() else text
+        if where:
+            return {"minutes": minutes, "territories": [t.strip() for t in where.split(",") if t.strip()]}
+        return minutes
+    if name in ("certificates", "distributors", "releases"):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise _CellProblem(f"{item!r} is not in the form TERRITORY=...")
+        if name == "distributors":
+            return {"territory": key.strip(), "name": value.strip()}
+        if name == "certificates":
+            rating, _, advice = value.partition(":")
+            out = {"territory": key.strip(), "value": rating.strip()}
+            if advice.strip():
+                out["advice"] = advice.strip()
+            return out
+        territory, _, medium = key.strip().partition(" ")
+        words = value.split()
+        out = {"territory": territory, "medium": medium.strip() or "cinema",
+               "date": None if not words or words[0].lower() == "tbc" else words[0]}
+        for word in words[1:]:
+            if word.lower() != "limited":
+                raise _CellProblem(f"{word!r} after the date: only 'limited' may follow it")
+            out["limited"] = True
+        return out
+    if name == "related_films":
+        m = _RELATED.match(item)
+        return {"title": m.group("title"), "year": int(m.group("year"))} if m else {"title": item}
+    return item
+
+
+def _csv_cell(name: str, text: str, doc: dict[str, Any]) -> None:
+    if text[:1] in "[{":
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise _CellProblem(f"starts like JSON but is not: {e.msg}") from None
+    elif name in _LIST_CELLS:
+        value = [_csv_item(name, item) for item in _cell_items(text)]
+    elif name in ("year", "series_position"):
+        value = int(text) if text.isdigit() else text
+    elif name == "original_title":
+        t, lang = _qualified(text)
+        value = {"text": t, "language": lang} if lang else t
+    else:
+        value = text
+    if name in ("imdb", "wikidata", "tmdb"):
+        doc.setdefault("ids", {})[name] = value
+    elif name == "series_position":
+        doc.setdefault("series", {})["position"] = value
+    elif name == "series":
+        series = doc.setdefault("series", {})
+        if isinstance(value, dict):
+            series.update(value)
+        else:
+            series["name"] = value
+    else:
+        doc[name] = value
+
+
+def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], iter(())
+    except csv.Error as e:
+        raise InputError(f"not valid CSV: {e}", path=path, line=1) from None
+    header = [h.strip() for h in header]
+
+    def rows():
+        start = reader.line_num + 1
+        try:
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    yield start, cells
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise InputError(f"not valid CSV: {e}", path=path, line=reader.line_num) from None
+
+    return header, rows()
+
+
+def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    """One film per row; native columns are record fields, or `mapping=` says which column is which."""
+    mapping = _mapping(options, path)
+    header, rows = _csv_rows(path, _decode(path, data))
+    if not header:
+        return [], [ReaderWarning(path, 1, "empty file: no header, no records")]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InputError(f"column(s) {', '.join(map(repr, dupes))} appear twice in the header", path=path, line=1)
+    if mapping is not None:
+        return _read_mapped_csv(path, data, header, rows, mapping)
+
+    fields = {h: _CSV_COLUMNS.get(h.lower()) for h in header}
+    warnings: list[ReaderWarning] = [
+        ReaderWarning(path, 1, f"column {h!r} is not a record field; ignored (known: {', '.join(sorted(set(_CSV_COLUMNS.values())))})")
+        for h, f in fields.items() if f is None]
+    column_of = {f: h for h, f in fields.items() if f}
+    column_of["ids"] = column_of.get("imdb") or column_of.get("wikidata") or column_of.get("tmdb")
+
+    def label(field_path: str) -> str:
+        top = _top(field_path)
+        if top == "ids":
+            sub = field_path.split(".")[1] if "." in field_path else ""
+            top = sub if sub in column_of else "ids"
+        if top == "series" and field_path.endswith("position"):
+            top = "series_position"
+        return f"column {column_of.get(top) or field_path!r}"
+
+    def docs() -> Iterator[_Doc]:
+        for line, cells in rows:
+            doc: dict[str, Any] = {}
+            bad: list[tuple[str, str, str]] = []
+            for i, cell in enumerate(cells):
+                text = cell.strip()
+                if i >= len(header):
+                    if text:
+                        bad.append((f"column {i + 1}", f"cell {text!r} has no column header", "cell without a column"))
+                    continue
+                name = fields[header[i]]
+                if name is None or not text:
+                    continue
+                try:
+                    _csv_cell(name, text, doc)
+                except _CellProblem as e:
+                    bad.append((f"column {header[i]!r}", str(e), f"invalid {name}"))
+            yield _Doc(doc, line, line, {}, bad)
+
+    records, more = _records(path, data, docs(), "csv", label)
+    return records, warnings + more
+
+
+def _read_mapped_csv(path, data, header, rows, mapping: ms.Mapping):
+    warnings = _unmapped(path, mapping, header)
+    missing = sorted({s.column for s in mapping.fields if s.column and s.column not in header})
+    if missing:
+        raise InputError(f"the mapping {mapping.path} names column(s) {', '.join(map(repr, missing))} "
+                         "that the header does not have", path=path, line=1)
+    joined = ms.load_join(mapping, path) if mapping.join else None
+
+    def label(field_path: str) -> str:
+        column = mapping.column_of(field_path)
+        return f"column {column!r}" if column else f"field {field_path}"
+
+    def docs() -> Iterator[_Doc]:
+        for line, cells in rows:
+            yield _Doc(dict(zip(header, cells)), line, line, {})
+
+    records, more = _records(path, data, docs(), mapping.source, label, mapping.required, mapping, joined)
+    return records, warnings + more
