@@ -199,9 +199,119 @@ def _run_link(args: argparse.Namespace) -> int:
     return EXIT_OK if any(o.status == "linked" for o in run.outcomes) else EXIT_NONCONFORMING
 
 
+# ---- query --------------------------------------------------------------------------------------
+
+QUERY_EPILOG = """examples:
+  filmgraph queries
+  filmgraph query director-filmography --param director="Nicolas Winding Refn"
+  filmgraph query film-cast -p film=Pusher --format csv
+  filmgraph query my-question.rq --format json --limit 100
+  filmgraph query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }'
+  filmgraph query series-order -p series=Pusher --endpoint http://127.0.0.1:7878/query
+
+Names and titles match exactly as the records spell them (find them with: filmgraph query find -p text=...).
+exit codes: 0 rows found, 1 no rows (or ASK false), 2 usage, syntax, timeout or endpoint error."""
+
+
+def _add_query(sub) -> None:
+    p = sub.add_parser("query", help="run a named query, a .rq file or SPARQL text",
+                       description="Run SPARQL (SELECT, ASK, CONSTRUCT or DESCRIBE) on the store or on a SPARQL 1.1 endpoint.",
+                       epilog=QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("query", nargs="?", metavar="NAME|FILE.rq", help="a query from the library (see: filmgraph queries) or a .rq file")
+    p.add_argument("--sparql", metavar="TEXT", help="SPARQL text to run instead of a named query")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter the query declares, bound as a typed RDF term (repeatable)")
+    p.add_argument("--format", "-f", choices=("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"),
+                   default=None, help="table (default for SELECT/ASK), W3C csv/tsv/json/xml results, or RDF for "
+                                      "CONSTRUCT/DESCRIBE: turtle (default), ntriples, jsonld")
+    p.add_argument("--limit", type=int, metavar="N", help="stop after N rows (or triples)")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="stop a query that runs longer than S seconds (default: $FILMGRAPH_QUERY_TIMEOUT or 30)")
+    p.add_argument("--endpoint", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the store")
+    p.add_argument("--auth", metavar="USER:PASS", help="HTTP basic credentials for --endpoint")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="an extra HTTP header for --endpoint (repeatable)")
+    p.set_defaults(run=_run_query)
+
+
+def _query_backend(args: argparse.Namespace, timeout: float):
+    """The embedded store, or the endpoint with its credentials and headers."""
+    from filmgraph.errors import UsageError
+
+    if not args.endpoint:
+        if args.auth or args.header:
+            raise UsageError("--auth and --header go with --endpoint")
+        from filmgraph.store import open_store
+
+        return open_store(_store_path(args))
+    if args.store:
+        raise UsageError("give --store or --endpoint, not both")
+    from filmgraph.store.remote import RemoteStore
+
+    headers = []
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header takes 'Name: value', not {item!r}")
+        headers.append((name.strip(), value.strip()))
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep:
+            raise UsageError("--auth takes USER:PASS")
+        auth = (user, password)
+    return RemoteStore(args.endpoint, timeout=timeout, headers=headers, auth=auth)
+
+
+def _run_query(args: argparse.Namespace) -> int:
+    from filmgraph import query, results
+    from filmgraph.errors import UsageError
+    from filmgraph.settings import Settings
+
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    named = query.resolve(args.query, args.sparql)
+    values = query.parse_assignments(args.param)
+    query.bind(named, values)
+    results.check_format(query.check(named), args.format)
+    timeout = Settings().query_timeout if args.timeout is None else args.timeout
+    try:
+        with _query_backend(args, timeout) as backend:
+            result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
+    except query.QueryTimeout as e:
+        # The query's thread cannot be stopped from Python: leave at once, without waiting for it.
+        _err(str(e))
+        sys.stderr.flush()
+        os._exit(EXIT_USAGE)
+    results.write(result, args.format, sys.stdout.buffer)
+    sys.stdout.flush()
+    return EXIT_NONCONFORMING if result.empty else EXIT_OK
+
+
+def _add_queries(sub) -> None:
+    p = sub.add_parser("queries", help="list the named queries",
+                       description="List the query library (queries/*.rq): name, title and parameters.")
+    p.add_argument("--verbose", "-v", action="store_true", help="also print each query's description")
+    p.set_defaults(run=_run_queries)
+
+
+def _run_queries(args: argparse.Namespace) -> int:
+    from filmgraph.query import library
+
+    queries = library()
+    width = max((len(n) for n in queries), default=0)
+    for name, q in queries.items():
+        params = " ".join(f"{p.name}={p.default}" if p.default is not None else p.name for p in q.params)
+        print(f"{name:<{width}}  {q.title}" + (f"  [{params}]" if params else ""))
+        if args.verbose and q.description:
+            print(f"{'':<{width}}  {q.description}")
+    return EXIT_OK
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
-VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link]
+VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link, _add_query, _add_queries]
 
 
 def build_parser() -> argparse.ArgumentParser:

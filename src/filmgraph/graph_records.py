@@ -8,6 +8,7 @@ back with the rating body mapping.py wrote (the territory's default when the rec
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -54,8 +55,16 @@ class _Graph:
         return self.text(node.value, SDO.identifier) or node.value.rsplit("/", 1)[-1]
 
 
+_DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?T?(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>[\d.]+)S)?$")
+
+
 def _minutes(duration: str) -> int:
-    return int(duration.removeprefix("PT").removesuffix("M"))
+    """Whole minutes of an xsd:duration (a store may normalise PT94M to PT1H34M)."""
+    m = _DURATION.match(duration)
+    if not m:
+        raise ValueError(f"not a duration: {duration!r}")
+    d, h, mins = (int(m.group(k) or 0) for k in "dhm")
+    return (d * 24 + h) * 60 + mins
 
 
 def _year(g: _Graph, film: str) -> int | None:
@@ -113,8 +122,8 @@ def record_from_triples(graph: str, triples: Iterable[tuple[Any, Any, Any]]) -> 
     duration = g.text(film, SDO.duration)
     nodes = g.all(film, FG.runtime)
     if nodes:
-        r.runtimes = [Runtime(_minutes(g.text(n.value, SDO.duration)), [g.code(t) for t in g.all(n.value, FG.territory)])
-                      for n in nodes]
+        r.runtimes = [Runtime(_minutes(g.text(n.value, SDO.duration)),
+                              [g.code(t) for t in g.all(n.value, FG.territory)]) for n in nodes]
         first = _minutes(duration) if duration else None
         r.runtimes.sort(key=lambda rt: (rt.minutes != first, rt.minutes))
     elif duration:
@@ -147,7 +156,7 @@ def record_from_triples(graph: str, triples: Iterable[tuple[Any, Any, Any]]) -> 
 
 def read_record(store: Any, graph: str) -> FilmRecord:
     """The record of one named graph in a store (embedded or remote, through its query interface)."""
-    rows = store.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": NamedNode(graph)}, union=False)
+    rows = store.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": NamedNode(graph)}, union=False)
     return record_from_triples(graph, ((row["s"], row["p"], row["o"]) for row in rows))
 
 

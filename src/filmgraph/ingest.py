@@ -2,14 +2,21 @@
 
 A file that cannot be read, or a record the shapes refuse, is reported and left out whole; the
 other records land. Each batch is written in one store transaction, so the store never holds
-part of a record.
+part of a record, except on a first load into an empty store, which goes through the bulk
+loader (several times faster; an interrupted first load is redone from an empty store).
+Many files are read and mapped by worker processes, one per core, and taken back in file order,
+so the outcome is the same as a serial run (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
+import os
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from filmgraph.errors import InputError
@@ -54,8 +61,9 @@ class IngestReport:
                 f"{len(self.warnings)} warnings" + self._refusal_groups())
 
     def _refusal_groups(self) -> str:
-        """Refusals counted by reason, e.g. ``(13 missing year, 32 same film as an earlier row)``."""
-        groups = Counter(r.group or ("does not conform" if r.nonconforming else "unreadable file") for r in self.refused)
+        """A second line counting refusals by reason: ``refused: 13 missing year, 1 unreadable file``."""
+        groups = Counter(r.group or ("does not conform" if r.nonconforming else "unreadable file")
+                         for r in self.refused)
         return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
@@ -84,6 +92,18 @@ def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[
         yield result
 
 
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 200
+# Files per task handed to a worker: large enough to amortise the round trip.
+CHUNK_FILES = 64
+
+
+def ingest_workers() -> int:
+    """Worker processes for reading and mapping: `FILMGRAPH_WORKERS`, else one per core."""
+    value = os.environ.get("FILMGRAPH_WORKERS", "")
+    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
+
+
 def ingest(
     paths: list[str],
     store: Backend,
@@ -97,6 +117,7 @@ def ingest(
     files = list(expand_paths(paths))
     stamp = ingest_time()
     batch: list[MappedRecord] = []
+    bulk = _BulkWriter(store) if _can_bulk_load(store) else None
 
     def flush() -> None:
         if not batch:
@@ -112,19 +133,88 @@ def ingest(
                 report.refused.append(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
                                               report=text, nonconforming=True))
             accepted = [m for m in batch if id(m) not in gone]
-        report.written += store.replace_graphs(accepted)
+        report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         batch.clear()
 
-    for done, result in enumerate(read_all(files, report, **reader_options), 1):
-        for record in result.records:
-            report.records += 1
-            batch.append(map_record(record, stamp))
+    workers = ingest_workers()
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        mapped_files = _parallel(files, report, stamp, workers, reader_options)
+    else:
+        mapped_files = ([map_record(r, stamp) for r in result.records]
+                        for result in read_all(files, report, **reader_options))
+    for done, records in enumerate(mapped_files, 1):
+        report.records += len(records)
+        batch.extend(records)
         if len(batch) >= batch_size:
             flush()
         if progress:
             progress(done)
     flush()
     return report
+
+
+def _can_bulk_load(store: Backend) -> bool:
+    """The bulk loader is for a first load: an empty local store that offers it."""
+    from filmgraph.store.base import BULK_LOAD
+
+    return (BULK_LOAD in getattr(store, "capabilities", ()) and hasattr(store, "bulk_add")
+            and hasattr(store, "is_empty") and store.is_empty())
+
+
+class _BulkWriter:
+    """Streams graphs new to this run through `bulk_add`; a graph seen before in the run (the same
+    film twice) goes through `replace_graphs`, which compares content hashes and replaces whole."""
+
+    def __init__(self, store: Backend):
+        self.store = store
+        self.loaded: set[str] = set()
+
+    def write(self, records: list[MappedRecord]) -> WriteStats:
+        latest = {m.graph.value: m for m in records}
+        fresh = [m for g, m in latest.items() if g not in self.loaded]
+        again = [m for g, m in latest.items() if g in self.loaded]
+        stats = self.store.bulk_add(fresh) if fresh else WriteStats()
+        self.loaded.update(m.graph.value for m in fresh)
+        if again:
+            stats += self.store.replace_graphs(again)
+        return stats
+
+
+def _read_and_map(files: list[str], stamp: str, options: dict) -> tuple[IngestReport, list[list[MappedRecord]]]:
+    """A worker's task: read and map a run of files; refusals and warnings come back in a report."""
+    report = IngestReport()
+    mapped = [[map_record(r, stamp) for r in result.records] for result in read_all(files, report, **options)]
+    return report, mapped
+
+
+def _merge(into: IngestReport, part: IngestReport) -> None:
+    """Add a worker's report to the run's: counters add, lists extend (whatever fields readers add)."""
+    for f in dataclasses.fields(part):
+        value = getattr(part, f.name)
+        if isinstance(value, (int, list)) and not isinstance(value, bool):
+            setattr(into, f.name, getattr(into, f.name) + value)
+
+
+def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int,
+              options: dict) -> Iterator[list[MappedRecord]]:
+    """Mapped records file by file, in file order, read by `workers` processes a few chunks ahead
+    (bounded, so memory follows the batch size, not the input)."""
+    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque = deque()
+        ahead = iter(chunks)
+        for chunk in ahead:
+            pending.append(pool.submit(_read_and_map, chunk, stamp, options))
+            if len(pending) >= 2 * workers + 2:
+                break
+        while pending:
+            part, mapped = pending.popleft().result()
+            for chunk in ahead:
+                pending.append(pool.submit(_read_and_map, chunk, stamp, options))
+                break
+            _merge(report, part)
+            yield from mapped
 
 
 def progress_printer(total: int, stream=sys.stderr) -> Callable[[int], None] | None:

@@ -1,7 +1,9 @@
 """A record becomes one named graph: the film, everything the record says about it, and provenance.
 
-The mapping emits pyoxigraph terms directly: they are what the store takes, they cost little to
-build, and rdflib graphs are made from them only where rdflib is needed (validation, tests).
+The mapping writes each statement straight as an N-Triples line: text is what the bulk loader,
+the SPARQL update and the content hash all take, and building it costs a fraction of making a
+pyoxigraph term per node (docs/performance.md). `MappedRecord.triples` parses the text into
+pyoxigraph triples when a caller (validation, tests) asks for terms.
 Every node but literals gets a minted IRI (identity.py); the graph carries a hash of its content
 so that re-ingesting an unchanged record is recognised and costs nothing.
 """
@@ -11,26 +13,87 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-from dataclasses import dataclass
+import re
+from functools import lru_cache
 
-from pyoxigraph import Literal, NamedNode, Quad, Triple
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from filmgraph import codes, identity
 from filmgraph.record import FilmRecord, SeriesRef
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO, XSD
 
-_TYPE = NamedNode(RDF_TYPE)
-_XSD_INTEGER = NamedNode(XSD + "integer")
-_XSD_GYEAR = NamedNode(XSD + "gYear")
-_XSD_DATE = NamedNode(XSD + "date")
-_XSD_DURATION = NamedNode(XSD + "duration")
-_XSD_BOOLEAN = NamedNode(XSD + "boolean")
-_XSD_DATETIME = NamedNode(XSD + "dateTime")
-_TRUE = Literal("true", datatype=_XSD_BOOLEAN)
+_TYPE = f"<{RDF_TYPE}>"
+_XSD_INTEGER = f"<{XSD}integer>"
+_XSD_GYEAR = f"<{XSD}gYear>"
+_XSD_DATE = f"<{XSD}date>"
+_XSD_DURATION = f"<{XSD}duration>"
+_XSD_DATETIME = f"<{XSD}dateTime>"
+_TRUE = f'"true"^^<{XSD}boolean>'
+
+# What N-Triples escapes in a literal, as pyoxigraph writes it (so hashes match its `str()`).
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
 
 
-def _n(iri: str) -> NamedNode:
-    return NamedNode(iri)
+def _escape(match: re.Match) -> str:
+    c = match[0]
+    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
+
+
+def _lit(value: str, datatype: str | None = None) -> str:
+    """A literal in N-Triples; `datatype` is an IRI already in angle brackets."""
+    text = _NEEDS_ESCAPE.sub(_escape, value) if _NEEDS_ESCAPE.search(value) else value
+    return f'"{text}"^^{datatype}' if datatype else f'"{text}"'
+
+
+def _lang(value: str, language: str) -> str:
+    if not _LANGUAGE_TAG.match(language):
+        raise ValueError(f"invalid language tag {language!r}")
+    return f"{_lit(value)}@{language.lower()}"
+
+
+def _n(iri: str) -> str:
+    """An IRI in angle brackets; refuses what pyoxigraph's NamedNode would refuse outright."""
+    if _BAD_IRI.search(iri):
+        raise ValueError(f"invalid IRI {iri!r}")
+    return f"<{iri}>"
+
+
+def duration(minutes: int) -> str:
+    """The canonical xsd:duration (96 minutes is `PT1H36M`), the form Oxigraph stores and exports."""
+    hours, rest = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
+
+
+@lru_cache(maxsize=1024)
+def _duration(minutes: int) -> str:
+    return _lit(duration(minutes), _XSD_DURATION)
+
+
+# Minting folds Unicode (slow in Python); names and titles recur across records, so remember them.
+_slug = lru_cache(maxsize=1 << 17)(identity.slug)
+_film_key = lru_cache(maxsize=4096)(identity.film_key)
+_film_iri = lru_cache(maxsize=4096)(identity.film_iri)
+_graph_iri = lru_cache(maxsize=4096)(identity.graph_iri)
+_series_iri = lru_cache(maxsize=4096)(identity.series_iri)
+_character_iri = lru_cache(maxsize=1 << 16)(identity.character_iri)
+
+
+@lru_cache(maxsize=1 << 17)
+def _person(name: str) -> str:
+    return _n(identity.person_iri(name))
+
+
+@lru_cache(maxsize=4096)
+def _country(code: str) -> tuple[str, str, str]:
+    return _n(identity.country_iri(code)), _lit(code), _lit(codes.country_name(code))
+
+
+@lru_cache(maxsize=16384)
+def _organization(name: str) -> str:
+    return _n(identity.organization_iri(name))
 
 
 _P = {name: _n(getattr(SDO, name)) for name in (
@@ -44,27 +107,53 @@ _F = {name: _n(getattr(FG, name)) for name in (
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
     "contentHash").split()}
 _SCHEMA_CHARACTER = _n("https://schema.org/character")
+_MEDIUM = {name: _n(iri) for name, iri in MEDIUM.items()}
+_PROV_DERIVED = _n(PROV.wasDerivedFrom)
+_PROV_ENTITY = _n(PROV.Entity)
+_PROV_GENERATED = _n(PROV.generatedAtTime)
 
 
-@dataclass(slots=True)
 class MappedRecord:
-    """The named graph of one record, ready for validation and the store."""
+    """The named graph of one record, ready for validation and the store.
 
-    graph: NamedNode
-    film: NamedNode
-    triples: list[Triple]
-    content_hash: str
-    record: FilmRecord
+    The statements are held as N-Triples text (`ntriples`, one ``s p o .`` line each); `graph`
+    and `film` are pyoxigraph nodes and `triples` parses the text on first use. The object
+    pickles small, so parser processes can hand it to the writer cheaply.
+    """
+
+    __slots__ = ("graph", "film", "ntriples", "size", "content_hash", "record", "_triples")
+
+    def __init__(self, graph: NamedNode, film: NamedNode, ntriples: str, size: int, content_hash: str,
+                 record: FilmRecord):
+        self.graph = graph
+        self.film = film
+        self.ntriples = ntriples
+        self.size = size
+        self.content_hash = content_hash
+        self.record = record
+        self._triples: list[Triple] | None = None
+
+    def __getstate__(self):
+        return (self.graph.value, self.film.value, self.ntriples, self.size, self.content_hash, self.record)
+
+    def __setstate__(self, state) -> None:
+        graph, film, self.ntriples, self.size, self.content_hash, self.record = state
+        self.graph, self.film, self._triples = NamedNode(graph), NamedNode(film), None
+
+    @property
+    def triples(self) -> list[Triple]:
+        if self._triples is None:
+            self._triples = list(parse(self.ntriples, RdfFormat.N_TRIPLES))
+        return self._triples
 
     def quads(self):
         g = self.graph
         return (Quad(t.subject, t.predicate, t.object, g) for t in self.triples)
 
-
-def duration(minutes: int) -> str:
-    """The canonical xsd:duration (96 minutes is `PT1H36M`), the form Oxigraph stores and exports."""
-    hours, rest = divmod(minutes, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
+    def nquads(self) -> str:
+        """The graph as N-Quads text: a raw newline never occurs inside a line, so each
+        `` .\\n`` is a statement's end."""
+        return self.ntriples.replace(" .\n", f" <{self.graph.value}> .\n")
 
 
 def ingest_time() -> str:
@@ -76,18 +165,19 @@ def ingest_time() -> str:
 
 
 class _Builder:
-    """Collects triples for one record, minting each shared node's description once."""
+    """Collects N-Triples lines (without the closing ``.``) for one record, describing each shared
+    node once."""
 
     def __init__(self) -> None:
-        self.triples: list[Triple] = []
+        self.triples: list[str] = []
         self._described: set[str] = set()
 
-    def add(self, s: NamedNode, p: NamedNode, o) -> None:
-        self.triples.append(Triple(s, p, o))
+    def add(self, s: str, p: str, o: str) -> None:
+        self.triples.append(f"{s} {p} {o}")
 
-    def text(self, s: NamedNode, p: NamedNode, value: str | None, language: str | None = None) -> None:
+    def text(self, s: str, p: str, value: str | None, language: str | None = None) -> None:
         if value:
-            self.add(s, p, Literal(value, language=language) if language else Literal(value))
+            self.add(s, p, _lang(value, language) if language else _lit(value))
 
     def once(self, iri: str) -> bool:
         if iri in self._described:
@@ -95,49 +185,44 @@ class _Builder:
         self._described.add(iri)
         return True
 
-    def person(self, name: str) -> NamedNode:
-        iri = identity.person_iri(name)
-        node = _n(iri)
-        if self.once(iri):
+    def person(self, name: str) -> str:
+        node = _person(name)
+        if self.once(node):
             self.add(node, _TYPE, _P["Person"])
-            self.add(node, _P["name"], Literal(name))
+            self.add(node, _P["name"], _lit(name))
         return node
 
-    def country(self, code: str) -> NamedNode:
-        iri = identity.country_iri(code)
-        node = _n(iri)
-        if self.once(iri):
+    def country(self, code: str) -> str:
+        node, identifier, name = _country(code)
+        if self.once(node):
             self.add(node, _TYPE, _P["Country"])
-            self.add(node, _P["identifier"], Literal(code))
-            self.add(node, _P["name"], Literal(codes.country_name(code)))
+            self.add(node, _P["identifier"], identifier)
+            self.add(node, _P["name"], name)
         return node
 
-    def organization(self, name: str) -> NamedNode:
-        iri = identity.organization_iri(name)
-        node = _n(iri)
-        if self.once(iri):
+    def organization(self, name: str) -> str:
+        node = _organization(name)
+        if self.once(node):
             self.add(node, _TYPE, _P["Organization"])
-            self.add(node, _P["name"], Literal(name))
+            self.add(node, _P["name"], _lit(name))
         return node
 
-    def series(self, ref: SeriesRef, film: NamedNode) -> None:
-        iri = identity.series_iri(ref.name)
-        node = _n(iri)
-        if self.once(iri):
+    def series(self, ref: SeriesRef, film: str) -> None:
+        node = _n(_series_iri(ref.name))
+        if self.once(node):
             self.add(node, _TYPE, _P["MovieSeries"])
-            self.add(node, _P["name"], Literal(ref.name))
+            self.add(node, _P["name"], _lit(ref.name))
         self.add(film, _P["isPartOf"], node)
         if ref.position is not None:
-            self.add(film, _P["position"], Literal(str(ref.position), datatype=_XSD_INTEGER))
+            self.add(film, _P["position"], _lit(str(ref.position), _XSD_INTEGER))
 
-    def film(self, title: str, year: int | None) -> NamedNode:
-        iri = identity.film_iri(title, year)
-        node = _n(iri)
-        if self.once(iri):
+    def film(self, title: str, year: int | None) -> str:
+        node = _n(_film_iri(title, year))
+        if self.once(node):
             self.add(node, _TYPE, _P["Movie"])
-            self.add(node, _P["name"], Literal(title))
+            self.add(node, _P["name"], _lit(title))
             if year:
-                self.add(node, _P["dateCreated"], Literal(str(year), datatype=_XSD_GYEAR))
+                self.add(node, _P["dateCreated"], _lit(str(year), _XSD_GYEAR))
         return node
 
 
@@ -154,9 +239,9 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     """Map one record to its named graph; deterministic but for the ingest time."""
     b = _Builder()
     film = b.film(record.title, record.year)
-    base = film.value
-    key = identity.film_key(record.title, record.year)
-    scope = identity.slug(record.series.name) if record.series else key
+    base = film[1:-1]
+    key = _film_key(record.title, record.year)
+    scope = _slug(record.series.name) if record.series else key
 
     if record.original_title:
         b.text(film, _F["originalTitle"], record.original_title.text, record.original_title.language)
@@ -168,37 +253,37 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     for name in record.writers:
         b.add(film, _P["author"], b.person(name))
 
-    characters: dict[str, NamedNode] = {}
+    characters: dict[str, str] = {}
 
-    def character(name: str) -> NamedNode:
-        iri = identity.character_iri(name, scope)
+    def character(name: str) -> str:
+        iri = _character_iri(name, scope)
         if iri not in characters:
             node = characters[iri] = _n(iri)
             b.add(node, _TYPE, _F["Character"])
-            b.add(node, _P["name"], Literal(name))
+            b.add(node, _P["name"], _lit(name))
             b.add(film, _SCHEMA_CHARACTER, node)
         return characters[iri]
 
     played = {c.played_by: c.name for c in record.characters if c.played_by}
     used: set[str] = set()
     for member in record.cast:
-        role = _n(_unique(f"{base}/role/{identity.slug(member.actor)}", used))
+        role = _n(_unique(f"{base}/role/{_slug(member.actor)}", used))
         b.add(film, _P["actor"], role)
         b.add(role, _TYPE, _P["PerformanceRole"])
         b.add(role, _P["actor"], b.person(member.actor))
-        b.add(role, _F["billingOrder"], Literal(str(member.billing), datatype=_XSD_INTEGER))
+        b.add(role, _F["billingOrder"], _lit(str(member.billing), _XSD_INTEGER))
         name = member.character or played.get(member.actor)
         if name:
-            b.add(role, _P["characterName"], Literal(name))
+            b.add(role, _P["characterName"], _lit(name))
             b.add(role, _F["character"], character(name))
     for c in record.characters:
         node = character(c.name)
         for alias in c.aliases:
-            b.add(node, _P["alternateName"], Literal(alias))
+            b.add(node, _P["alternateName"], _lit(alias))
 
     if record.series:
         b.series(record.series, film)
-    positioned: dict[str, list[tuple[int, NamedNode]]] = {}
+    positioned: dict[str, list[tuple[int, str]]] = {}
     if record.series and record.series.position is not None:
         positioned.setdefault(record.series.name, []).append((record.series.position, film))
     for related in record.related_films:
@@ -220,23 +305,23 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     for code in record.countries:
         b.add(film, _P["countryOfOrigin"], b.country(code))
     for tag in record.languages:
-        b.add(film, _P["inLanguage"], Literal(tag))
+        b.add(film, _P["inLanguage"], _lit(tag))
     for tag in record.subtitles:
-        b.add(film, _P["subtitleLanguage"], Literal(tag))
+        b.add(film, _P["subtitleLanguage"], _lit(tag))
 
     if record.runtimes:
-        b.add(film, _P["duration"], Literal(duration(record.runtimes[0].minutes), datatype=_XSD_DURATION))
+        b.add(film, _P["duration"], _duration(record.runtimes[0].minutes))
         for runtime in record.runtimes:
             if not runtime.territories and len(record.runtimes) == 1:
                 continue
             node = _n(f"{base}/runtime/{runtime.minutes}")
             b.add(film, _F["runtime"], node)
             b.add(node, _TYPE, _F["Runtime"])
-            b.add(node, _P["duration"], Literal(duration(runtime.minutes), datatype=_XSD_DURATION))
+            b.add(node, _P["duration"], _duration(runtime.minutes))
             for code in runtime.territories:
                 b.add(node, _F["territory"], b.country(code))
 
-    distributor_by_territory: dict[str, NamedNode] = {}
+    distributor_by_territory: dict[str, str] = {}
     for d in record.distributors:
         org = b.organization(d.name)
         distributor_by_territory.setdefault(d.territory, org)
@@ -251,11 +336,11 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(film, _P["releasedEvent"], node)
         b.add(node, _TYPE, _P["PublicationEvent"])
         if release.date:
-            b.add(node, _P["startDate"], Literal(release.date.isoformat(), datatype=_XSD_DATE))
+            b.add(node, _P["startDate"], _lit(release.date.isoformat(), _XSD_DATE))
         else:
             b.add(node, _F["dateToBeConfirmed"], _TRUE)
         b.add(node, _P["location"], b.country(release.territory))
-        b.add(node, _F["medium"], _n(MEDIUM[release.medium]))
+        b.add(node, _F["medium"], _MEDIUM[release.medium])
         if release.limited:
             b.add(node, _F["limitedRelease"], _TRUE)
         b.text(node, _F["city"], release.city)
@@ -267,7 +352,7 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         node = _n(_unique(f"{base}/rating/{cert.territory}", used))
         b.add(film, _P["contentRating"], node)
         b.add(node, _TYPE, _P["Rating"])
-        b.add(node, _P["ratingValue"], Literal(cert.value))
+        b.add(node, _P["ratingValue"], _lit(cert.value))
         b.text(node, _P["ratingExplanation"], cert.advice)
         b.add(node, _F["territory"], b.country(cert.territory))
         body = cert.body or codes.rating_body(cert.territory)
@@ -279,23 +364,26 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     b.text(film, _F["wikidataId"], ids.wikidata)
     b.text(film, _F["tmdbId"], ids.tmdb)
     for note in record.notes:
-        b.add(film, _F["note"], Literal(note.text))
+        b.add(film, _F["note"], _lit(note.text))
 
-    graph = _n(identity.graph_iri(record.source.kind, record.title, record.year))
+    graph_iri = _graph_iri(record.source.kind, record.title, record.year)
+    graph = _n(graph_iri)
     src = record.source
     source_node = _n(identity.source_iri(src.sha256 or hashlib.sha256(src.path.encode()).hexdigest()))
     b.add(graph, _TYPE, _F["RecordGraph"])
     b.add(graph, _F["describes"], film)
-    b.add(graph, _n(PROV.wasDerivedFrom), source_node)
-    b.add(source_node, _TYPE, _n(PROV.Entity))
-    b.add(source_node, _F["sourcePath"], Literal(src.path))
-    b.add(source_node, _F["sourceFormat"], Literal(src.kind))
+    b.add(graph, _PROV_DERIVED, source_node)
+    b.add(source_node, _TYPE, _PROV_ENTITY)
+    b.add(source_node, _F["sourcePath"], _lit(src.path))
+    b.add(source_node, _F["sourceFormat"], _lit(src.kind))
     if src.row is not None:
-        b.add(source_node, _F["sourceRow"], Literal(str(src.row), datatype=_XSD_INTEGER))
+        b.add(source_node, _F["sourceRow"], _lit(str(src.row), _XSD_INTEGER))
     if src.sha256:
-        b.add(source_node, _F["sha256"], Literal(src.sha256))
+        b.add(source_node, _F["sha256"], _lit(src.sha256))
 
-    digest = hashlib.sha256("\n".join(sorted(str(t) for t in b.triples)).encode()).hexdigest()
-    b.add(graph, _F["contentHash"], Literal(digest))
-    b.add(graph, _n(PROV.generatedAtTime), Literal(generated_at or ingest_time(), datatype=_XSD_DATETIME))
-    return MappedRecord(graph=graph, film=film, triples=b.triples, content_hash=digest, record=record)
+    digest = hashlib.sha256("\n".join(sorted(b.triples)).encode()).hexdigest()
+    b.add(graph, _F["contentHash"], _lit(digest))
+    b.add(graph, _PROV_GENERATED, _lit(generated_at or ingest_time(), _XSD_DATETIME))
+    text = " .\n".join(b.triples) + " .\n"
+    return MappedRecord(graph=NamedNode(graph_iri), film=NamedNode(base), ntriples=text, size=len(b.triples),
+                        content_hash=digest, record=record)

@@ -266,11 +266,27 @@ def check(query: NamedQuery) -> str:
         message = str(e)
         m = _POSITION.match(message)
         if m:
-            raise QueryError(f"{query.source}:{m.group(1)}:{m.group(2)}: {m.group(3)}") from None
+            detail = " ".join(m.group(3).split())
+            if len(detail) > 160:  # the parser lists every character class it would have taken
+                detail = detail[:157] + "..."
+            line, column = _clamp(query.text, int(m.group(1)), int(m.group(2)))
+            raise QueryError(f"{query.source}:{line}:{column}: {detail}") from None
         raise QueryError(f"{query.source}: {message}") from None
     if isinstance(result, ox.QueryBoolean):
         return "ask"
     return "select" if isinstance(result, ox.QuerySolutions) else "graph"
+
+
+def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
+    """The parser reports the furthest point it reached, which may be past the trailing blank lines:
+    point at the end of the last line with text instead."""
+    lines = text.splitlines()
+    tail = "\n".join(lines[line - 1:])[column - 1:] if line <= len(lines) else ""
+    if tail.strip():
+        return line, column
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return (len(lines), len(lines[-1].rstrip()) + 1) if lines else (line, column)
 
 
 def with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:

@@ -30,10 +30,6 @@ _XSD_STRING = XSD + "string"
 _NAMESPACES = sorted(PREFIXES.items(), key=lambda p: -len(p[1]))
 
 
-def default_format(result: Result) -> str:
-    return "turtle" if result.form == "graph" else "table"
-
-
 def term_json(term: Any) -> dict[str, str]:
     """One RDF term as a SPARQL 1.1 JSON binding (xsd:string literals carry no datatype)."""
     if isinstance(term, ox.NamedNode):
@@ -97,18 +93,24 @@ def table(result: Result) -> str:
     return "\n".join(lines + [note]) + "\n"
 
 
-def write(result: Result, fmt: str | None, output: IO[bytes]) -> None:
-    """Write `result` in `fmt` (None: a table, or Turtle for CONSTRUCT/DESCRIBE)."""
-    fmt = fmt or default_format(result)
+def check_format(form: str, fmt: str | None) -> str:
+    """The format to write a `form` (select, ask, graph) answer in, refusing one that does not fit."""
+    fmt = fmt or ("turtle" if form == "graph" else "table")
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if form == "graph" and fmt not in GRAPH:
+        raise UsageError(f"CONSTRUCT and DESCRIBE give RDF: use --format {', '.join(GRAPH)}, not {fmt}")
+    if form != "graph" and fmt not in TABULAR:
+        raise UsageError(f"SELECT and ASK give result rows: use --format {', '.join(TABULAR)}, not {fmt}")
+    return fmt
+
+
+def write(result: Result, fmt: str | None, output: IO[bytes]) -> None:
+    """Write `result` in `fmt` (None: a table, or Turtle for CONSTRUCT/DESCRIBE)."""
+    fmt = check_format(result.form, fmt)
     if result.form == "graph":
-        if fmt not in GRAPH:
-            raise UsageError(f"CONSTRUCT and DESCRIBE give RDF: use --format {' or '.join(GRAPH)}, not {fmt}")
         _write_graph(result.triples, fmt, output)
         return
-    if fmt not in TABULAR:
-        raise UsageError(f"SELECT and ASK give result rows: use --format {', '.join(TABULAR)}, not {fmt}")
     if fmt == "table":
         output.write(table(result).encode("utf-8"))
         return

@@ -51,9 +51,15 @@ class OurFilm:
 
 @dataclass(slots=True)
 class OurPerson:
+    """One person node; records may spell the name differently (`Zlatko Buric`, `Zlatko Burić`)."""
+
     iri: str
-    name: str
+    names: list[str]
     films: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
 
 
 def normalise_imdb(value: str, form: str = "tt") -> str | None:
@@ -79,19 +85,19 @@ def _year(text: str | None) -> int | None:
 
 def load_films(store) -> list[OurFilm]:
     """Every film in the store, with titles, year, directors, cast and the ids its records give."""
-    sdo, film_id = SDO, FG
+    sdo, fg = SDO, FG
     films: dict[str, OurFilm] = {}
     q = f"""SELECT DISTINCT ?film ?name WHERE {{ ?film a <{sdo.Movie}> ; <{sdo.name}> ?name }}"""
     for row in store.query(q):
         films.setdefault(row["film"].value, OurFilm(row["film"].value, [])).titles.append(row["name"].value)
     extras = f"""SELECT DISTINCT ?film ?key ?value WHERE {{
       ?film a <{sdo.Movie}> .
-      {{ ?film <{sdo.alternateName}>|<{film_id.originalTitle}> ?value BIND("title" AS ?key) }}
+      {{ ?film <{sdo.alternateName}>|<{fg.originalTitle}> ?value BIND("title" AS ?key) }}
       UNION {{ ?film <{sdo.dateCreated}> ?value BIND("year" AS ?key) }}
       UNION {{ ?film <{sdo.director}>/<{sdo.name}> ?value BIND("director" AS ?key) }}
       UNION {{ ?film <{sdo.actor}>/<{sdo.actor}>/<{sdo.name}> ?value BIND("cast" AS ?key) }}
-      UNION {{ ?film <{film_id.imdbId}> ?value BIND("imdb" AS ?key) }}
-      UNION {{ ?film <{film_id.wikidataId}> ?value BIND("qid" AS ?key) }}
+      UNION {{ ?film <{fg.imdbId}> ?value BIND("imdb" AS ?key) }}
+      UNION {{ ?film <{fg.wikidataId}> ?value BIND("qid" AS ?key) }}
     }}"""
     for row in sorted(store.query(extras), key=lambda r: (r["film"].value, r["key"].value, r["value"].value)):
         film = films.get(row["film"].value)
@@ -123,11 +129,14 @@ def load_people(store) -> list[OurPerson]:
     }}"""
     people: dict[str, OurPerson] = {}
     for row in store.query(q):
-        person = people.setdefault(row["person"].value, OurPerson(row["person"].value, row["name"].value))
+        person = people.setdefault(row["person"].value, OurPerson(row["person"].value, []))
+        if row["name"].value not in person.names:
+            person.names.append(row["name"].value)
         if row["film"] is not None and row["film"].value not in person.films:
             person.films.append(row["film"].value)
     for person in people.values():
         person.films.sort()
+        person.names.sort()
     return [people[k] for k in sorted(people)]
 
 
@@ -243,7 +252,7 @@ def imdb_matches(client, profile: Profile, ids: Iterable[str]) -> dict[str, set[
 def film_details(client, profile: Profile, items: Iterable[str], languages: Iterable[str]) -> dict[str, TargetFilm]:
     """Labels, dates, IMDb ids and credited people (with their labels) of each candidate film."""
     items = sorted(set(items))
-    langs = " ".join(literal(lang) for lang in sorted(set(languages)))
+    langs = ", ".join(literal(lang) for lang in sorted(set(languages)))
     films = {i: TargetFilm(i) for i in items}
     roles = [r for r in ("director", "cast", "writer") if profile.term(r)]
     for batch in _batches(items, 50):
@@ -289,7 +298,7 @@ def people_by_name(client, profile: Profile, names: Iterable[str], languages: It
 
 def person_labels(client, profile: Profile, items: Iterable[str], languages: Iterable[str]) -> dict[str, list[str]]:
     items = sorted(set(items))
-    langs = " ".join(literal(lang) for lang in sorted(set(languages)))
+    langs = ", ".join(literal(lang) for lang in sorted(set(languages)))
     out: dict[str, list[str]] = {}
     for batch in _batches(items):
         q = f"""SELECT DISTINCT ?item ?label WHERE {{

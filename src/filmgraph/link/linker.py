@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass, field
 
 from filmgraph.link import candidates as cand
+from filmgraph.link.client import literal
 from filmgraph.link.profile import Profile
-from filmgraph.link.scoring import MARGIN, MIN_SCORE, NAME_MATCH, Scored, TargetFilm, decide, name_similarity, score_film, score_person
+from filmgraph.link.scoring import (
+    MARGIN, MIN_SCORE, NAME_MATCH, Scored, TargetFilm, best_name_similarity, decide, score_film, score_person)
 from filmgraph.settings import BASE_IRI
 from filmgraph.terms import FG, OWL, PROV, RDF, SDO, WD, XSD
 
@@ -143,7 +145,7 @@ def link_films(store, profile: Profile, client, *, languages: list[str], decisio
 def existing_film_links(store, profile: Profile) -> dict[str, str]:
     """Film links a previous run wrote for this profile: our film -> target item."""
     q = f"""SELECT ?s ?o WHERE {{ GRAPH <{LINKS_GRAPH}> {{ ?s <{OWL}sameAs> ?o }}
-      FILTER(STRSTARTS(STR(?s), "{KINDS['film']}") && STRSTARTS(STR(?o), "{profile.entity_namespace}")) }}"""
+      FILTER(STRSTARTS(STR(?s), {literal(KINDS['film'])}) && STRSTARTS(STR(?o), {literal(profile.entity_namespace)})) }}"""
     return {r["s"].value: r["o"].value for r in store.query(q, union=False)}
 
 
@@ -165,24 +167,24 @@ def link_people(store, profile: Profile, client, films: dict[str, TargetFilm], *
                     seen.add(item)
                     old_labels, count = credited.get(item, ([], 0))
                     credited[item] = (sorted(set(old_labels) | set(labels)), count + 1)
-        scored = [score_person(person.name, item, labels, shared, len(linked))
+        scored = [score_person(person.names, item, labels, shared, len(linked))
                   for item, (labels, shared) in sorted(credited.items())
-                  if max((name_similarity(person.name, lb) for lb in labels), default=0) >= NAME_MATCH]
+                  if best_name_similarity(person.names, labels) >= NAME_MATCH]
         accepted = {t for (e, t), v in decisions.items() if e == person.iri and v == "accept"} - set(credited)
         if accepted:
             labels = cand.person_labels(client, profile, accepted, languages)
-            scored += [score_person(person.name, t, labels.get(t, []), 0, len(linked)) for t in sorted(accepted)]
+            scored += [score_person(person.names, t, labels.get(t, []), 0, len(linked)) for t in sorted(accepted)]
         if not scored:
             by_name.append(person)
         pending[person.iri] = (person, scored)
     if by_name:
-        found = cand.people_by_name(client, profile, [p.name for p in by_name], languages)
+        found = cand.people_by_name(client, profile, [n for p in by_name for n in p.names], languages)
         for person in by_name:
             linked_count = sum(1 for f in person.films if f in films)
-            items = sorted(found.get(person.name, ()))
+            items = sorted({i for n in person.names for i in found.get(n, ())})
             scored = pending[person.iri][1]
             for item in items:
-                s = score_person(person.name, item, [person.name], 0, linked_count)
+                s = score_person(person.names, item, person.names, 0, linked_count)
                 s.method = "unique-name"
                 if len(items) > 1:
                     s.why["name"] = f"{len(items)} people have this name"
@@ -230,7 +232,7 @@ def _node(profile: Profile, subject: str, target: str) -> str:
 def _decimal(value: float):
     import pyoxigraph as ox
 
-    return ox.Literal(f"{value:.3f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.1f}",
+    return ox.Literal(f"{round(value, 3):.3f}".rstrip("0").rstrip(".") + ("" if value % 1 else ".0"),
                       datatype=ox.NamedNode(XSD + "decimal"))
 
 
@@ -257,7 +259,7 @@ def link_triples(run: LinkRun, generated_at: str) -> list:
                 ox.Triple(node, n(RDF + "predicate"), n(predicates[0])),
                 ox.Triple(node, n(RDF + "object"), n(target)),
                 ox.Triple(node, n(FG.linkScore), _decimal(s.score)),
-                ox.Triple(node, n(FG.linkMethod), ox.Literal(s.method if target == s.candidate else f"{s.method}+{run.profile.name}-imdb")),
+                ox.Triple(node, n(FG.linkMethod), ox.Literal(s.method)),
                 ox.Triple(node, n(PROV.generatedAtTime), when),
             ]
             for name, value in sorted(s.parts.items()):

@@ -12,6 +12,7 @@ import io
 from filmgraph.errors import InputError
 from filmgraph.link.linker import LinkRun, Outcome
 from filmgraph.link.profile import Profile
+from filmgraph.link.scoring import MARGIN
 from filmgraph.settings import BASE_IRI
 
 COLUMNS = ("kind", "entity", "name", "candidate", "label", "score", "parts", "decision")
@@ -29,7 +30,8 @@ def _parts(outcome: Outcome, index: int) -> str:
     for name, value in s.parts.items():
         text = "-" if value is None else f"{value:.2f}"
         extra = s.why.get(name)
-        out.append(f"{name}={text}" + (f"({extra})" if extra and name in ("cast", "films", "id") else ""))
+        shown = extra and value is not None and name in ("cast", "films", "id")
+        out.append(f"{name}={text}" + (f"({extra})" if shown else ""))
     if s.method not in ("score",):
         out.append(f"via={s.method}")
     return " ".join(out)
@@ -40,8 +42,10 @@ def _decision(outcome: Outcome, candidate: str) -> str:
         return "reject (decisions file)"
     if outcome.link and outcome.link.candidate == candidate:
         return "accept (decisions file)" if outcome.link.method == "decision" else "accept"
-    if outcome.status == "review" and outcome.candidates and candidate == outcome.candidates[0].candidate:
-        return "review"
+    if outcome.status == "review":
+        best = outcome.candidates[0].score
+        if any(s.candidate == candidate and best - s.score < MARGIN for s in outcome.candidates):
+            return "review"
     return "reject"
 
 

@@ -123,11 +123,12 @@ def director_agreement(ours: list[str], theirs: list[str]) -> float | None:
 
 
 def cast_overlap(ours: list[str], theirs: list[str]) -> tuple[float | None, int]:
-    """(part, shared): full agreement from CAST_ENOUGH shared members (or all of a shorter list)."""
+    """(part, shared): full agreement from CAST_ENOUGH shared members (or all of ours, if fewer); a
+    target that lists one name we share is not full agreement."""
     if not ours or not theirs:
         return None, 0
     shared = sum(1 for a in ours if any(names_match(a, b) for b in theirs))
-    return min(1.0, shared / min(CAST_ENOUGH, len(ours), len(theirs))), shared
+    return min(1.0, shared / min(CAST_ENOUGH, len(ours))), shared
 
 
 def weighted(parts: dict[str, float | None], weights: dict[str, float]) -> float:
@@ -183,12 +184,17 @@ def score_film(titles: list[str], year: int | None, directors: list[str], cast: 
     return Scored(candidate.iri, candidate.label, weighted(parts, FILM_WEIGHTS), parts, why)
 
 
-def score_person(name: str, candidate: str, labels: list[str], shared: int, linked: int) -> Scored:
-    """A person credited on `shared` of the `linked` films we already linked for them."""
-    sim = max((name_similarity(name, label) for label in labels), default=0.0)
+def best_name_similarity(names: list[str], labels: list[str]) -> float:
+    return max((name_similarity(n, label) for n in names for label in labels), default=0.0)
+
+
+def score_person(names: list[str], candidate: str, labels: list[str], shared: int, linked: int) -> Scored:
+    """A person (by any of the spellings our records use) credited on `shared` of the `linked` films
+    we already linked for them."""
+    sim = best_name_similarity(names, labels)
     films = None if linked == 0 else shared / linked
     parts = {"name": sim, "films": films}
-    best = max(labels, key=lambda label: name_similarity(name, label), default="")
+    best = max(labels, key=lambda label: best_name_similarity(names, [label]), default="")
     return Scored(candidate, best, weighted(parts, PERSON_WEIGHTS), parts, {"films": f"{shared}/{linked}"})
 
 

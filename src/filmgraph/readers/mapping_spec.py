@@ -161,6 +161,8 @@ def load_mapping(path: str) -> Mapping:
             _fail(path, "'join:' needs 'file:', 'key:' and 'fields:'")
         join = Join(file=str(j["file"]), on=str(j["key"]), fields=_field_specs(path, j.get("fields")),
                     ignore={str(c) for c in j.get("ignore") or []})
+    if doc.get("format") not in (None, "csv", "json"):
+        _fail(path, f"format {doc['format']!r}: a mapping reads csv or json files")
     required = [str(r) for r in doc.get("required") or []]
     for r in required:
         if r not in FIELDS:

@@ -27,7 +27,7 @@ from filmgraph.errors import InputError
 from filmgraph.readers import RefusedRow
 from filmgraph.readers import mapping_spec as ms
 from filmgraph.record import (
-    MEDIA, CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
+    CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
     RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
 )
 from filmgraph.resources import data_file
@@ -59,9 +59,9 @@ class _Problems:
         self.items: list[tuple[str, str, str]] = []
 
     def add(self, path: str, message: str, reason: str) -> None:
-        item = (self.label(path), message, reason)
-        if item not in self.items:
-            self.items.append(item)
+        label = self.label(path)
+        if not any(where == label and said == message for where, said, _ in self.items):
+            self.items.append((label, message, reason))
 
 
 def _path(parts) -> str:
@@ -192,8 +192,8 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
                                           _text(c["played_by"]) if c.get("played_by") else None))
     if "series" in doc:
         r.series = _series(doc["series"])
-    for name in ("countries",):
-        r.countries = [c for i, v in enumerate(doc.get(name, [])) if (c := _territory(v, f"{name}[{i}]", problems))]
+    r.countries = [c for i, v in enumerate(doc.get("countries", []))
+                   if (c := _territory(v, f"countries[{i}]", problems))]
     for name in ("languages", "subtitles"):
         setattr(r, name, [t for i, v in enumerate(doc.get(name, []))
                           if (t := _language(v, f"{name}[{i}]", problems))])
@@ -202,8 +202,9 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
         if isinstance(rt, int):
             r.runtimes.append(Runtime(rt))
         else:
+            where = f"runtimes[{i}].territories"
             r.runtimes.append(Runtime(rt["minutes"], [c for j, v in enumerate(rt.get("territories", []))
-                                                      if (c := _territory(v, f"runtimes[{i}].territories[{j}]", problems))]))
+                                                      if (c := _territory(v, f"{where}[{j}]", problems))]))
     for i, c in enumerate(doc.get("certificates", [])):
         territory = _territory(c["territory"], f"certificates[{i}].territory", problems)
         if territory:
@@ -248,6 +249,7 @@ def _plain(value: Any) -> Any:
 def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, required: list[str] = (),
              mapping: ms.Mapping | None = None, joined: dict | None = None
              ) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    """Documents to records: (mapping), required fields, schema, build, one film per identity per file."""
     sha = hashlib.sha256(data).hexdigest()
     records: list[FilmRecord] = []
     warnings: list[ReaderWarning] = []
@@ -311,11 +313,15 @@ def _field_label(path: str) -> str:
     return f"field {path}"
 
 
-def _mapping(options: dict[str, Any], path: str) -> ms.Mapping | None:
+def _mapping(options: dict[str, Any], path: str, fmt: str) -> ms.Mapping | None:
+    """The `mapping=` option, loaded; a mapping that declares another format refuses this file."""
     mapping = options.get("mapping")
     if mapping is None:
         return None
-    return mapping if isinstance(mapping, ms.Mapping) else ms.load_mapping(str(mapping))
+    mapping = mapping if isinstance(mapping, ms.Mapping) else ms.load_mapping(str(mapping))
+    if mapping.format and mapping.format != fmt:
+        raise InputError(f"the mapping {mapping.path} is for {mapping.format} files, not {fmt}", path=path)
+    return mapping
 
 
 def _decode(path: str, data: bytes) -> str:
@@ -368,7 +374,7 @@ def _json_items(path: str, text: str) -> Iterator[_Doc]:
 
 def read_json(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[ReaderWarning]]:
     """A JSON record (an object) or many (an array), native or through `mapping=`."""
-    mapping = _mapping(options, path)
+    mapping = _mapping(options, path, "json")
     items = _json_items(path, _decode(path, data))
     if mapping is None:
         return _records(path, data, items, "json", _field_label)
@@ -423,7 +429,7 @@ def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
                 row += 1
                 lines = {}
                 _node_lines(node, "", lines)
-                yield _Doc(value, row, node.start_mark.line + 1, lines)
+                yield _Doc(value, 0 if row == 1 and not loader.check_node() else row, node.start_mark.line + 1, lines)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path=path,
@@ -437,11 +443,9 @@ def read_yaml(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list
     if ms.looks_like_mapping(data):
         raise InputError("this is a column mapping, not a record; use it with: filmgraph ingest --map "
                          f"{path} DATA.csv", path=path)
-    text = _decode(path, data)
-    docs = list(_yaml_items(path, text))
-    single = len(docs) == 1 and not text.lstrip().startswith("-")
-    if single:
-        docs[0].row = None
+    docs = list(_yaml_items(path, _decode(path, data)))
+    if len(docs) == 1 and docs[0].row == 0:
+        docs[0].row = None  # one record in the file: no row to cite
 
     def label(field_path: str) -> str:
         return f"field {field_path}"
@@ -546,7 +550,11 @@ def _csv_cell(name: str, text: str, doc: dict[str, Any]) -> None:
             raise _CellProblem(f"starts like JSON but is not: {e.msg}") from None
     elif name in _LIST_CELLS:
         value = [_csv_item(name, item) for item in _cell_items(text)]
-    elif name in ("year", "series_position"):
+    elif name == "year":
+        if not (text.isdigit() and 1870 <= int(text) <= 2100):
+            raise _CellProblem(f"{text!r} is not a year")
+        value = int(text)
+    elif name == "series_position":
         value = int(text) if text.isdigit() else text
     elif name == "original_title":
         t, lang = _qualified(text)
@@ -568,7 +576,7 @@ def _csv_cell(name: str, text: str, doc: dict[str, Any]) -> None:
 
 
 def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -592,7 +600,7 @@ def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list
 
 def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[ReaderWarning]]:
     """One film per row; native columns are record fields, or `mapping=` says which column is which."""
-    mapping = _mapping(options, path)
+    mapping = _mapping(options, path, "csv")
     header, rows = _csv_rows(path, _decode(path, data))
     if not header:
         return [], [ReaderWarning(path, 1, "empty file: no header, no records")]
@@ -603,8 +611,9 @@ def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[
         return _read_mapped_csv(path, data, header, rows, mapping)
 
     fields = {h: _CSV_COLUMNS.get(h.lower()) for h in header}
+    known = ", ".join(sorted(set(_CSV_COLUMNS.values())))
     warnings: list[ReaderWarning] = [
-        ReaderWarning(path, 1, f"column {h!r} is not a record field; ignored (known: {', '.join(sorted(set(_CSV_COLUMNS.values())))})")
+        ReaderWarning(path, 1, f"column {h!r} is not a record field; ignored (known: {known})")
         for h, f in fields.items() if f is None]
     column_of = {f: h for h, f in fields.items() if f}
     column_of["ids"] = column_of.get("imdb") or column_of.get("wikidata") or column_of.get("tmdb")

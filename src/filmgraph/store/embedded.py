@@ -64,8 +64,8 @@ class EmbeddedStore:
         return None
 
     def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
-        """New graphs go in with one transactional `extend`; changed graphs are dropped and
-        re-inserted by one SPARQL update, so a reader never sees half a record."""
+        """New graphs go in with one transactional `load` of their N-Quads; changed graphs are
+        dropped and re-inserted by one SPARQL update, so a reader never sees half a record."""
         self._require_write()
         stats = WriteStats()
         fresh: list[Any] = []
@@ -80,17 +80,17 @@ class EmbeddedStore:
                 continue
             else:
                 changed.append(mapped)
-            stats.triples += len(mapped.triples)
+            stats.triples += _size(mapped)
             stats.graphs.append(mapped.graph.value)
         try:
             if fresh:
-                self._store.extend(q for m in fresh for q in m.quads())
+                self._store.load("".join(_nquads(m) for m in fresh).encode(), ox.RdfFormat.N_QUADS)
             if changed:
                 parts = [f"DROP SILENT GRAPH {m.graph} ;" for m in changed]
                 parts.append("INSERT DATA {")
                 for m in changed:
                     parts.append(f"GRAPH {m.graph} {{")
-                    parts.extend(f"{t} ." for t in m.triples)
+                    parts.append(_ntriples(m))
                     parts.append("}")
                 parts.append("}")
                 self._store.update("\n".join(parts))
@@ -101,18 +101,19 @@ class EmbeddedStore:
         return stats
 
     def bulk_add(self, records: Iterable[Any]) -> WriteStats:
-        """Stream new graphs through the bulk loader: fastest, not transactional; for empty stores."""
+        """New graphs through the bulk loader, as N-Quads text (no Python object per quad):
+        fastest, not transactional; for a first load into an empty store."""
         self._require_write()
         stats = WriteStats()
-
-        def quads():
-            for mapped in records:
-                stats.added += 1
-                stats.triples += len(mapped.triples)
-                yield from mapped.quads()
-
+        parts: list[str] = []
+        for mapped in records:
+            stats.added += 1
+            stats.triples += _size(mapped)
+            stats.graphs.append(mapped.graph.value)
+            parts.append(_nquads(mapped))
         try:
-            self._store.bulk_extend(quads())
+            if parts:
+                self._store.bulk_load("".join(parts).encode(), ox.RdfFormat.N_QUADS)
         except OSError as e:
             raise StoreError(f"bulk loading into {self.location} failed: {e}") from None
         return stats
@@ -154,3 +155,24 @@ class EmbeddedStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def is_empty(self) -> bool:
+        """True when the store holds no quad; unlike `len`, which counts them all, it reads one."""
+        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+
+def _size(mapped: Any) -> int:
+    size = getattr(mapped, "size", None)
+    return size if size is not None else len(mapped.triples)
+
+
+def _nquads(mapped: Any) -> str:
+    """A mapped record's graph as N-Quads: its own text when it has one, else from its quads."""
+    if hasattr(mapped, "nquads"):
+        return mapped.nquads()
+    return "".join(f"{q} .\n" for q in mapped.quads())
+
+
+def _ntriples(mapped: Any) -> str:
+    text = getattr(mapped, "ntriples", None)
+    return text if text is not None else "".join(f"{t} .\n" for t in mapped.triples)

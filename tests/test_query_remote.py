@@ -1,0 +1,168 @@
+"""The same named queries against a real Oxigraph server, with and without a union default graph."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import threading
+
+import pytest
+
+from conftest import run_cli, start_oxigraph, stop_server
+from filmgraph import query
+from filmgraph.errors import QueryError, StoreError
+from filmgraph.store import open_store
+from filmgraph.store.remote import RemoteStore, remote_select
+from test_query import EXPECTED, INJECTION
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def servers(sample_store, tmp_path_factory):
+    """The sample store exported to N-Quads and served twice: default graph empty, and the union."""
+    folder = tmp_path_factory.mktemp("remote")
+    dump = folder / "sample.nq"
+    result = run_cli("export", "--store", str(sample_store), "--format", "nquads", "-o", str(dump))
+    assert result.code == 0, result.err
+    started = {}
+    try:
+        started["plain"] = start_oxigraph(folder / "plain", dump)
+        started["union"] = start_oxigraph(folder / "union", dump, union_default_graph=True)
+        yield started
+    finally:
+        for server in started.values():
+            stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def local(sample_store):
+    with open_store(str(sample_store)) as store:
+        yield store
+
+
+@pytest.mark.parametrize("mode", ["plain", "union"])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_named_query_gives_the_same_rows_remotely(servers, local, mode, name):
+    params, _ = EXPECTED[name]
+    named = query.library()[name]
+    here = query.run(local, named, params)
+    there = query.run(RemoteStore(servers[mode].query_url, timeout=30), named, params)
+    assert there.variables == here.variables
+    assert [tuple(map(str, r)) for r in there.rows] == [tuple(map(str, r)) for r in here.rows]
+    assert there.rows, "every named query has rows on the sample records"
+
+
+@pytest.mark.parametrize("mode", ["plain", "union"])
+def test_injection_matches_nothing_on_the_server(servers, mode):
+    url = servers[mode].query_url
+    for name in ("film-cast", "director-filmography", "find"):
+        named = query.library()[name]
+        result = query.run(RemoteStore(url), named, {named.params[0].name: INJECTION})
+        assert result.rows == [], name
+    count = remote_select(url, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert int(count[0]["n"].value) > 500, "the data is all still there"
+
+
+def test_remote_select_binds_typed_terms(servers):
+    import pyoxigraph as ox
+
+    rows = remote_select(servers["plain"].query_url,
+                         "PREFIX schema: <https://schema.org/> SELECT DISTINCT ?film WHERE { "
+                         "GRAPH ?g { ?film schema:dateCreated ?year } }",
+                         {"year": ox.Literal("2005", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))})
+    assert rows == [{"film": ox.NamedNode("https://w3id.org/filmgraph/id/film/pusher-iii-2005")}]
+
+
+def test_cli_output_is_identical_locally_and_remotely(servers, sample_store):
+    args = ("query", "release-timeline", "-p", "film=Pusher II")
+    for fmt in ("json", "csv", "tsv", "xml", "table"):
+        here = run_cli(*args, "--store", str(sample_store), "--format", fmt)
+        there = run_cli(*args, "--endpoint", servers["plain"].query_url, "--format", fmt)
+        assert (there.code, there.err) == (0, "")
+        assert there.out == here.out, fmt
+
+
+def test_construct_and_ask_remotely(servers, local):
+    named = query.parse_query("CONSTRUCT { ?f <https://schema.org/name> ?t } WHERE { GRAPH ?g { "
+                              "?f a <https://schema.org/Movie> ; <https://schema.org/name> ?t } }", "c", "c")
+    here = query.run(local, named)
+    there = query.run(RemoteStore(servers["plain"].query_url), named)
+    assert [str(t) for t in there.triples] == [str(t) for t in here.triples]
+    ask = query.parse_query("ASK { GRAPH ?g { ?s ?p ?o } }", "a", "a")
+    assert query.run(RemoteStore(servers["plain"].query_url), ask).boolean is True
+
+
+def test_writes_are_refused_clearly(servers):
+    with pytest.raises(StoreError, match="cannot write to it yet"):
+        RemoteStore(servers["plain"].query_url).replace_graphs([])
+
+
+def test_http_errors_are_clear_messages(servers):
+    with pytest.raises(QueryError, match=r"no SPARQL endpoint at .*/nothing-here \(HTTP 404"):
+        RemoteStore(servers["plain"].url + "/nothing-here").query("ASK {}")
+
+
+class _Canned(http.server.BaseHTTPRequestHandler):
+    """A tiny endpoint that records each request and answers with the status it is told."""
+
+    status = 200
+    seen: list[dict] = []
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        type(self).seen.append(dict(self.headers))
+        body = b'{"head":{"vars":["x"]},"results":{"bindings":[]}}' if self.status == 200 else b"it broke\n"
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def canned():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Canned.seen = []
+    yield server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def test_auth_headers_and_user_agent_are_sent(canned):
+    server, url = canned
+    _Canned.status = 200
+    r = run_cli("query", "--sparql", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url,
+                "--auth", "ann:s3cret", "--header", "X-Api-Key: abc", "--format", "json")
+    assert r.code == 1, r.err  # no rows
+    assert json.loads(r.out) == {"head": {"vars": ["x"]}, "results": {"bindings": []}}
+    headers = _Canned.seen[-1]
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"ann:s3cret").decode()
+    assert headers["X-Api-Key"] == "abc"
+    assert headers["User-Agent"].startswith("filmgraph/")
+
+
+@pytest.mark.parametrize("status, message", [
+    (401, "refused the request (HTTP 401 unauthorized): check --auth"),
+    (500, "failed (HTTP 500): it broke"),
+    (503, "answered HTTP 503"),
+])
+def test_cli_reports_http_errors_without_traceback(canned, status, message):
+    server, url = canned
+    _Canned.status = status
+    r = run_cli("query", "series-order", "-p", "series=Pusher", "--endpoint", url)
+    assert r.code == 2
+    assert message in r.err and "Traceback" not in r.err
+
+
+def test_the_two_servers_really_differ_in_their_default_graph(servers):
+    ask = query.parse_query("ASK { ?s ?p ?o }", "a", "a")
+    assert query.run(RemoteStore(servers["plain"].query_url), ask).boolean is False
+    assert query.run(RemoteStore(servers["union"].query_url), ask).boolean is True
