@@ -178,9 +178,9 @@ def _run(store, target, **options):
 def test_dry_run_table(store, target):
     run = _run(store, target)
     rows = {(r[1], r[3]): r for r in (line.split("\t") for line in review_table(run).splitlines()[1:])}
-    red = rows[("id:film/three-colours-1994", "wd:Q900001")]
+    red = rows[("id:film/three-colours-red-1994", "wd:Q900001")]
     assert red[4:] == ["Three Colors: Red", "0.95", "title=1.00 year=1.00 director=1.00 cast=0.67(2/3)", "accept"]
-    assert rows[("id:film/three-colours-1994", "wd:Q900006")][5:] == [
+    assert rows[("id:film/three-colours-red-1994", "wd:Q900006")][5:] == [
         "0.45", "title=1.00 year=0.00 director=0.00 cast=0.33(1/3)", "reject"]
     assert rows[("id:film/harbour-lights-2001", "wd:Q900002")][5:] == [
         "1.00", "title=0.00 year=1.00 director=1.00 cast=- id=1.00(tt0117407) via=known-id", "accept"]
@@ -230,7 +230,7 @@ def test_links_graph_is_apart_and_survives_reingest(store, target):
                       <https://w3id.org/filmgraph/ontology#criterion> ?part ;
                       <https://w3id.org/filmgraph/ontology#partScore> ?value ] }} }}""", union=False))
     assert graphs == {LINKS_GRAPH}
-    assert ("https://w3id.org/filmgraph/id/film/three-colours-1994", WD + "Q900001") in same
+    assert ("https://w3id.org/filmgraph/id/film/three-colours-red-1994", WD + "Q900001") in same
     assert len(same) == 7
     assert {(r["part"].value, float(r["value"].value)) for r in annotated} == {
         ("title", 1.0), ("year", 1.0), ("director", 1.0), ("cast", 0.667)}
@@ -247,5 +247,5 @@ def test_people_alone_reuse_the_film_links_and_keep_them(store, target):
         write_links(s, people, ("person",), "2026-01-01T00:00:00Z")
         linked = {r["s"].value.split("/id/", 1)[1] for r in s.query(
             f"SELECT ?s WHERE {{ GRAPH <{LINKS_GRAPH}> {{ ?s <{OWL_SAME_AS}> ?o }} }}", union=False)}
-    assert {"film/three-colours-1994", "film/harbour-lights-2001", "person/irene-jacob", "person/ana-brandao"} <= linked
+    assert {"film/three-colours-red-1994", "film/harbour-lights-2001", "person/irene-jacob", "person/ana-brandao"} <= linked
     assert not people.of("film")

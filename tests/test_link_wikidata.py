@@ -29,8 +29,8 @@ OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 # Every sample film and credited person that the shared data holds, with its QID there.
 EXPECTED = {
     "film/pusher-1996": "Q316761",
-    "film/pusher-ii-2004": "Q1126097",
-    "film/pusher-iii-2005": "Q766096",
+    "film/pusher-ii-with-blood-on-my-hands-2004": "Q1126097",
+    "film/pusher-iii-im-the-angel-of-death-2005": "Q766096",
     "film/bleeder-1999": "Q598865",
     "film/fear-x-2003": "Q5439352",
     "person/nicolas-winding-refn": "Q359397",
@@ -200,5 +200,5 @@ def test_dry_run_shows_decoys_rejected_and_writes_nothing(wikidata_nt, oxigraph_
     by_candidate = {(r[1], r[3]): r[7] for r in rows}
     assert by_candidate[("id:film/pusher-1996", "wd:Q90000001")] == "reject"
     assert by_candidate[("id:person/anne-sorensen", "wd:Q90000003")] == "reject"
-    assert by_candidate[("id:film/pusher-ii-2004", "wd:Q1126097")] == "accept"
+    assert by_candidate[("id:film/pusher-ii-with-blood-on-my-hands-2004", "wd:Q1126097")] == "accept"
     assert not _links(store_copy)

@@ -507,7 +507,7 @@ def test_context_compacts_a_mapped_record_to_short_names():
     assert not bad, f"terms that did not compact to a short name: {bad}"
     assert not [t for t in types if ":" in t], f"classes without a short name: {types}"
     assert "fg:Cinema" in values and "fg:DVD" in values
-    film = next(n for n in compacted["@graph"] if n["@id"] == "id:film/pusher-ii-2004")
+    film = next(n for n in compacted["@graph"] if n["@id"] == "id:film/pusher-ii-with-blood-on-my-hands-2004")
     assert film["@type"] == "Movie"
     assert film["duration"] == "PT1H36M" and film["dateCreated"] == "2004"
     assert film["originalTitle"] == {"@language": "da", "@value": "Pusher II"}

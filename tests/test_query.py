@@ -81,13 +81,13 @@ EXPECTED = {
         ("Oyvind Hagen-Traberg", "1"), ("Peter Andersson", "1"), ("Ramadan Huseini", "1"),
         ("Svend Erik Eskeland Larsen", "1"), ("Thomas Bo Larsen", "1"), ("Vanja Bajičić", "1"),
     ]),
-    "collaborations": ({}, [
-        ("Nicolas Winding Refn", "Zlatko Burić", "3"),
-        ("Nicolas Winding Refn", "Karsten Schrøder", "2"),
-        ("Nicolas Winding Refn", "Kurt Nielsen", "2"),
-        ("Nicolas Winding Refn", "Levino Jensen", "2"),
-        ("Nicolas Winding Refn", "Mads Mikkelsen", "2"),
-        ("Nicolas Winding Refn", "Slavko Labović", "2"),
+    "collaborations": ({"director": "Nicolas Winding Refn"}, [
+        ("Zlatko Burić", "3"),
+        ("Karsten Schrøder", "2"),
+        ("Kurt Nielsen", "2"),
+        ("Levino Jensen", "2"),
+        ("Mads Mikkelsen", "2"),
+        ("Slavko Labović", "2"),
     ]),
     "release-timeline": ({"film": P2}, [
         ("2005-09-16", "GB", "Cinema", "", "", "", "Vertigo Films"),
@@ -101,10 +101,10 @@ EXPECTED = {
     ]),
     "data-quality-gaps": ({}, [(P3, "2005", "certificate")]),
     "record-graphs": ({}, [
-        ("id:graph/json/pusher-ii-2004", P2, "json", "records/pusher-ii-2004.json", None),
+        ("id:graph/json/pusher-ii-with-blood-on-my-hands-2004", P2, "json", "records/pusher-ii-2004.json", None),
         ("id:graph/presskit/pusher-1996", "Pusher", "presskit", "records/pusher-1996.txt", None),
-        ("id:graph/presskit/pusher-ii-2004", P2, "presskit", "records/pusher-ii-2004.txt", None),
-        ("id:graph/presskit/pusher-iii-2005", P3, "presskit", "records/pusher-iii-2005.txt", None),
+        ("id:graph/presskit/pusher-ii-with-blood-on-my-hands-2004", P2, "presskit", "records/pusher-ii-2004.txt", None),
+        ("id:graph/presskit/pusher-iii-im-the-angel-of-death-2005", P3, "presskit", "records/pusher-iii-2005.txt", None),
     ]),
     "find": ({"text": "BURI"}, [("Person", "Zlatko Buric"), ("Person", "Zlatko Burić")]),
 }
@@ -223,11 +223,12 @@ def test_bad_header_names_file_and_line():
 
 def test_unknown_missing_and_ill_typed_params_list_the_query_params():
     q = query.library()["collaborations"]
-    with pytest.raises(UsageError, match=r"no parameter director; its parameters: min_films \(integer, default 2\)"):
-        query.bind(q, {"director": "x"})
+    with pytest.raises(UsageError, match=r"no parameter actor; its parameters: director \(string\), "
+                                         r"min_films \(integer, default 2\)"):
+        query.bind(q, {"actor": "x", "director": "y"})
     with pytest.raises(UsageError, match="is not a whole number"):
-        query.bind(q, {"min_films": "two"})
-    with pytest.raises(UsageError, match=r"needs --param film=VALUE; its parameters: film \(string\)"):
+        query.bind(q, {"director": "y", "min_films": "two"})
+    with pytest.raises(UsageError, match=r"needs --param film=VALUE; its parameters: film \(title\)"):
         query.bind(query.library()["film-cast"], {})
 
 
@@ -248,6 +249,26 @@ def test_values_trail_a_construct_where_query():
     text = inject_values("CONSTRUCT WHERE { ?s ?p ?o }", {"o": ox.Literal("a")})
     assert text == 'CONSTRUCT WHERE { ?s ?p ?o }\nVALUES (?o) { ("a") }\n'
     ox.Store().query(text)
+
+
+def test_integer_parameter_filters_after_grouping(store):
+    rows = cells(run_named(store, "collaborations", {"director": "Nicolas Winding Refn", "min_films": "3"}))
+    assert rows == [("Zlatko Burić", "3")]
+
+
+def test_a_title_matches_in_any_known_language(store):
+    # "Pusher II" is only the JSON record's original title, tagged @da.
+    rows = cells(run_named(store, "release-timeline", {"film": "Pusher II"}))
+    assert rows == EXPECTED["release-timeline"][1]
+    text = inject_values("SELECT * WHERE { ?s ?p ?film }", query.bind(query.library()["film-cast"], {"film": "X"}))
+    assert '("X") ("X"@ar)' in text and '("X"@da)' in text
+
+
+def test_spellings_find_names_whatever_their_case_and_accents(store):
+    assert query.spellings(store, "zlatko buric") == ["Zlatko Buric", "Zlatko Burić"]
+    assert query.spellings(store, "PUSHER III") == [P3]
+    assert query.spellings(store, "Pusher") == [P2, P3], "titles that start with it, the exact one left out"
+    assert query.spellings(store, INJECTION) == []
 
 
 def test_ask_and_construct_bind_parameters(store):
@@ -389,10 +410,16 @@ def test_cli_injection_matches_nothing_and_exits_1(cli, sample_store):
     assert r.out.splitlines()[-1] == "(0 rows)"
 
 
+def test_cli_hints_at_the_stored_spelling_when_nothing_matches(cli, sample_store):
+    r = cli("query", "actor-filmography", "--store", str(sample_store), "-p", "actor=mads mikkelsen")
+    assert r.code == 1
+    assert r.err == "filmgraph: names match exactly; the store spells 'mads mikkelsen' as: Mads Mikkelsen\n"
+
+
 def test_cli_param_errors_exit_2_without_traceback(cli, sample_store):
     r = cli("query", "film-cast", "--store", str(sample_store), "-p", "title=Pusher")
     assert r.code == 2
-    assert "film-cast has no parameter title; its parameters: film (string)" in r.err
+    assert "film-cast has no parameter title; its parameters: film (title)" in r.err
     assert "Traceback" not in r.err
     r = cli("query", "no-such-query", "--store", str(sample_store))
     assert r.code == 2 and "the library has: actor-filmography" in r.err

@@ -72,7 +72,7 @@ def test_remote_select_binds_typed_terms(servers):
                          "PREFIX schema: <https://schema.org/> SELECT DISTINCT ?film WHERE { "
                          "GRAPH ?g { ?film schema:dateCreated ?year } }",
                          {"year": ox.Literal("2005", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))})
-    assert rows == [{"film": ox.NamedNode("https://w3id.org/filmgraph/id/film/pusher-iii-2005")}]
+    assert rows == [{"film": ox.NamedNode("https://w3id.org/filmgraph/id/film/pusher-iii-im-the-angel-of-death-2005")}]
 
 
 def test_cli_output_is_identical_locally_and_remotely(servers, sample_store):

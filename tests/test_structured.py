@@ -71,7 +71,7 @@ def test_round_trip_every_field_through_the_store_and_an_export(tmp_path):
     original = canonical(read_file(str(EVERY_FIELD)).records[0])
 
     quads = list(ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS))
-    graph = "https://w3id.org/filmgraph/id/graph/json/harbour-lights-2003"
+    graph = "https://w3id.org/filmgraph/id/graph/json/harbour-lights-a-copenhagen-story-2003"
     back = record_from_triples(graph, ((q.subject, q.predicate, q.object) for q in quads
                                        if q.graph_name.value == graph))
     for f in dataclasses.fields(FilmRecord):

@@ -276,9 +276,13 @@ def _run_query(args: argparse.Namespace) -> int:
     query.bind(named, values)
     results.check_format(query.check(named), args.format)
     timeout = Settings().query_timeout if args.timeout is None else args.timeout
+    hints = []
     try:
         with _query_backend(args, timeout) as backend:
             result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
+            if result.empty:
+                texts = [values[p.name] for p in named.params if p.type in ("string", "title") and p.name in values]
+                hints = [(text, query.spellings(backend, text, timeout)) for text in texts]
     except query.QueryTimeout as e:
         # The query's thread cannot be stopped from Python: leave at once, without waiting for it.
         _err(str(e))
@@ -286,6 +290,9 @@ def _run_query(args: argparse.Namespace) -> int:
         os._exit(EXIT_USAGE)
     results.write(result, args.format, sys.stdout.buffer)
     sys.stdout.flush()
+    for text, names in hints:
+        if names:
+            _err(f"names match exactly; the store spells {text!r} as: {', '.join(names)}")
     return EXIT_NONCONFORMING if result.empty else EXIT_OK
 
 
@@ -309,9 +316,56 @@ def _run_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- validate -----------------------------------------------------------------------------------
+
+def _add_validate(sub) -> None:
+    p = sub.add_parser("validate", help="check records or the store against the SHACL shapes",
+                       description="Check record files (with the store as context when there is one) or, without "
+                                   "paths, the whole store against the shapes in shapes/. Nothing is written.",
+                       epilog="""examples:
+  filmgraph validate records/pusher-1996.txt
+  filmgraph validate --store films
+  filmgraph validate --format json new/ > report.json
+
+exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or input error.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="record files or folders (default: the whole store)")
+    p.add_argument("--format", "-f", choices=("text", "turtle", "json"), default="text",
+                   help="text for people (default), turtle (the SHACL validation report), json (docs/validation.md)")
+    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (as for ingest)")
+    p.set_defaults(run=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from filmgraph.report import render
+    from filmgraph.validate import validate_paths, validate_store
+    from filmgraph.store import open_store
+
+    location = _store_path(args)
+    if not args.paths:
+        with open_store(location) as store:
+            report = validate_store(store)
+        sys.stdout.write(render(report, args.format))
+        return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+    options = {"mapping": args.map} if args.map else {}
+    if os.path.isdir(location):
+        with open_store(location) as store:
+            report, unreadable, refused = validate_paths(args.paths, store, **options)
+    else:
+        report, unreadable, refused = validate_paths(args.paths, None, **options)
+    for line in unreadable + refused:
+        _err(line)
+    sys.stdout.write(render(report, args.format))
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_OK if report.conforms and not refused else EXIT_NONCONFORMING
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
-VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link, _add_query, _add_queries]
+VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link, _add_query, _add_queries,
+                         _add_validate]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,11 +4,20 @@ Statements are written in sorted order (N-Quads and N-Triples line by line), so 
 the same quads export the same bytes. Turtle and N-Triples hold one graph: they carry the union
 of the record graphs. JSON-LD is compacted with ontology/context.jsonld, film by film, so that
 each film reads as a schema.org Movie object a web page could embed.
+
+From the embedded store the statements never pass through Python one by one: pyoxigraph dumps
+them as N-Quads to a temporary file and a byte-wise external sort (`LC_ALL=C sort`, bounded
+memory) orders them; UTF-8 byte order is code point order, so the result is the same as sorting
+the strings (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -44,9 +53,13 @@ def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 
 
 def export(quads: Iterable[ox.Quad], fmt: str, output: IO[bytes]) -> None:
+    """Write `quads` (a store's `quads()` takes the fast path) in `fmt`, sorted, to `output`."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt == "jsonld":
+    store = getattr(quads, "oxigraph_store", None)
+    if store is not None:
+        _export_store(store, fmt, output)
+    elif fmt == "jsonld":
         write_jsonld(quads, output)
     elif fmt == "nquads":
         for line in sorted(f"{q} .\n" for q in quads):
@@ -58,6 +71,56 @@ def export(quads: Iterable[ox.Quad], fmt: str, output: IO[bytes]) -> None:
         ox.serialize(sorted_triples(quads), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
     else:
         ox.serialize(sorted_quads(quads), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
+
+
+# Memory the external sort may use before it spills to temporary files.
+SORT_MEMORY = "512M"
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+
+
+def _export_store(store: ox.Store, fmt: str, output: IO[bytes]) -> None:
+    if fmt == "jsonld":
+        write_jsonld_graphs(store, output)
+        return
+    with tempfile.TemporaryDirectory(prefix="filmgraph-export-") as tmp:
+        dumped = os.path.join(tmp, "dump")
+        with open(dumped, "wb") as f:
+            if fmt in ("nquads", "trig"):
+                store.dump(f, ox.RdfFormat.N_QUADS)
+            else:
+                store.query(_UNION).serialize(f, ox.RdfFormat.N_TRIPLES)
+        if fmt in ("nquads", "ntriples"):
+            _sort_lines(dumped, tmp, output, unique=fmt == "ntriples")
+            return
+        ordered = os.path.join(tmp, "sorted")
+        with open(ordered, "wb") as f:
+            _sort_lines(dumped, tmp, f, unique=fmt == "turtle")
+        source = ox.RdfFormat.N_QUADS if fmt == "trig" else ox.RdfFormat.N_TRIPLES
+        ox.serialize(ox.parse(path=ordered, format=source), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
+
+
+def _sort_lines(path: str, tmp: str, output: IO[bytes], *, unique: bool) -> None:
+    """Byte-wise sort of a file's lines into `output`: GNU/BSD sort when present, else in memory."""
+    sort = shutil.which("sort")
+    if sort is None:
+        with open(path, "rb") as f:
+            lines = f.read().splitlines(keepends=True)
+        output.write(b"".join(sorted(set(lines)) if unique else sorted(lines)))
+        return
+    command = [sort, "-S", SORT_MEMORY, "-T", tmp] + (["-u"] if unique else []) + [path]
+    env = {**os.environ, "LC_ALL": "C"}
+    try:
+        fileno = output.fileno()
+    except (AttributeError, OSError, ValueError):
+        fileno = None
+    if fileno is not None:
+        output.flush()
+        subprocess.run(command, stdout=fileno, env=env, check=True)
+        return
+    with subprocess.Popen(command, stdout=subprocess.PIPE, env=env) as proc:
+        shutil.copyfileobj(proc.stdout, output, 1 << 20)
+    if proc.returncode:
+        raise OSError(f"sort exited with status {proc.returncode}")
 
 
 @cache
@@ -205,11 +268,36 @@ def jsonld_documents(quads: Iterable[ox.Quad]) -> Iterator[dict[str, Any]]:
 
 def write_jsonld(quads: Iterable[ox.Quad], output: IO[bytes]) -> None:
     """Written graph by graph so memory follows one record graph, not the whole store."""
+    _write_jsonld_documents(jsonld_documents(quads), output)
+
+
+def store_graphs(store: ox.Store) -> Iterator[tuple[str, list[ox.Triple]]]:
+    """The store's graphs in name order (the default graph, if not empty, first), read one by one."""
+    default = [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    if default:
+        yield "", default
+    for name in sorted(g.value for g in store.named_graphs()):
+        yield name, [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))]
+
+
+def write_jsonld_graphs(store: ox.Store, output: IO[bytes]) -> None:
+    """JSON-LD from a store holding only one record graph in memory at a time."""
+    compactor = _Compactor(context())
+
+    def documents() -> Iterator[dict[str, Any]]:
+        for graph, triples in store_graphs(store):
+            nodes = _node_objects(triples, compactor)
+            yield {"@id": compactor.iri(graph), "@graph": nodes} if graph else {"@graph": nodes}
+
+    _write_jsonld_documents(documents(), output)
+
+
+def _write_jsonld_documents(docs: Iterable[dict[str, Any]], output: IO[bytes]) -> None:
     ctx_ref = context()["@context"]
     output.write(b'{\n"@context": ')
     output.write(json.dumps(ctx_ref, ensure_ascii=False, sort_keys=True).encode())
     output.write(b',\n"@graph": [\n')
-    for i, doc in enumerate(jsonld_documents(quads)):
+    for i, doc in enumerate(docs):
         if i:
             output.write(b",\n")
         output.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode())

@@ -2,8 +2,8 @@
 
 Slugs fold case, diacritics and punctuation (``Zlatko Burić`` and ``Zlatko Buric`` meet), so two
 records that spell a name with and without accents describe one node; the names themselves keep
-their accents in the data. A film's key uses its title up to the first ``": "`` (the subtitle is
-often dropped by other sources: ``Pusher II`` and ``Pusher II: With Blood on My Hands``, 2004).
+their accents in the data. A film's key is its whole title plus its year: cutting subtitles would
+merge different films (MovieLens has ``Three Colors: Red`` and ``Three Colors: White``, both 1994).
 """
 
 from __future__ import annotations
@@ -36,12 +36,8 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def short_title(title: str) -> str:
-    return title.split(": ", 1)[0]
-
-
 def film_key(title: str, year: int | None) -> str:
-    base = slug(short_title(title))
+    base = slug(title)
     return f"{base}-{year}" if year else base
 
 

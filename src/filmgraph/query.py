@@ -15,12 +15,14 @@ project the parameter, which would put the director's name on every filmography 
 
 from __future__ import annotations
 
+import csv
 import datetime
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -31,6 +33,7 @@ from filmgraph.terms import XSD
 
 PARAM_TYPES = {
     "string": "text, matched exactly (names and titles as the records spell them)",
+    "title": "a title, matched exactly as plain text or in any language of ontology/languages.csv",
     "integer": "a whole number",
     "year": "a year, YYYY (xsd:gYear, as films' schema:dateCreated)",
     "date": "a date, YYYY-MM-DD",
@@ -213,6 +216,8 @@ def to_term(param: Param, value: str) -> Any:
     bad = f"parameter {param.name}: {value!r} is not {PARAM_TYPES[kind].split(',')[0]}"
     if kind == "string":
         return ox.Literal(value)
+    if kind == "title":
+        return (ox.Literal(value), *(ox.Literal(value, language=tag) for tag in _language_tags()))
     if kind == "integer":
         try:
             return ox.Literal(str(int(value.strip())), datatype=ox.NamedNode(XSD + "integer"))
@@ -238,6 +243,15 @@ def to_term(param: Param, value: str) -> Any:
         return ox.NamedNode(value.strip())
     except ValueError:
         raise UsageError(bad) from None
+
+
+@cache
+def _language_tags() -> tuple[str, ...]:
+    """The tags a reader may put on a title: the languages filmgraph knows."""
+    from filmgraph.resources import data_file
+
+    with open(data_file("ontology", "languages.csv"), encoding="utf-8", newline="") as f:
+        return tuple(sorted({row["tag"] for row in csv.DictReader(f) if row.get("tag")}))
 
 
 def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Any]:
@@ -343,6 +357,40 @@ def materialise(raw: Any, form: str, limit: int | None) -> Result:
         result.triples.append(triple)
     result.triples.sort(key=str)
     return result
+
+
+_NODE_NAMES = """SELECT DISTINCT ?name WHERE { GRAPH ?g { ?node <https://schema.org/name> ?name } }"""
+_FILM_NAMES = """SELECT DISTINCT ?name WHERE {
+  GRAPH ?g { ?film a <https://schema.org/Movie> ; <https://schema.org/name> ?name }
+  FILTER (REGEX(STR(?film), ?film_iri))
+}"""
+
+
+def spellings(backend: Any, text: str, timeout: float | None = None) -> list[str]:
+    """How the store spells a name or title that matched nothing, for a "did you mean" hint.
+
+    Names match exactly, but IRIs are minted from folded slugs (identity.py), so the person or
+    series that `text` names, whatever its case and accents, is an index lookup away; films are
+    found by a slug that starts with the text's, with any subtitle and year (a scan of the films only).
+    """
+    from filmgraph import identity
+    from filmgraph.settings import BASE_IRI
+
+    pattern = f"^{re.escape(BASE_IRI)}film/{identity.slug(text)}(-[a-z0-9-]+)?$"
+    lookups = [
+        (_NODE_NAMES, {"node": [ox.NamedNode(identity.person_iri(text)), ox.NamedNode(identity.series_iri(text))]}),
+        (_FILM_NAMES, {"film_iri": ox.Literal(pattern)}),
+    ]
+    found: set[str] = set()
+    for sparql, bindings in lookups:
+        try:
+            result = run(backend, NamedQuery("spellings", inject_values(sparql, bindings), "spellings"),
+                         timeout=timeout)
+        except QueryError:
+            continue
+        found.update(row[0].value for row in result.rows if row[0] is not None)
+    found.discard(text)
+    return sorted(found)
 
 
 def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None, *,

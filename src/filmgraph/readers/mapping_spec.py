@@ -33,7 +33,7 @@ NUMBER_FIELDS = {"year", "series.position"}
 ITEM_FIELDS = {"runtimes", "certificates", "releases", "distributors"}
 FIELDS = LIST_FIELDS | TEXT_FIELDS | NUMBER_FIELDS | ITEM_FIELDS
 PARSERS = {"text", "integer", "year", "date", "minutes", "imdb", "wikidata", "movielens-title"}
-_SPEC_KEYS = {"column", "value", "split", "parse", "format", "repair", "territory", "territories",
+_SPEC_KEYS = {"column", "value", "split", "parse", "format", "repair", "empty", "territory", "territories",
               "medium", "body", "limited"}
 
 
@@ -54,6 +54,8 @@ class FieldSpec:
     parse: str = "text"
     format: str | None = None
     repair: str | None = None
+    empty: frozenset[str] = frozenset()
+    """Cell values that mean "no value" in this dataset (vega's ``Not Rated``): the field is left out."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +120,8 @@ def _field_spec(path: str, target: str, raw: Any) -> FieldSpec:
     extra = {k: raw[k] for k in ("territory", "territories", "medium", "body", "limited") if k in raw}
     return FieldSpec(target=target, column=None if raw.get("column") is None else str(raw["column"]),
                      value=raw.get("value"), split=split, parse=parse, format=raw.get("format"),
-                     repair=raw.get("repair"), extra=extra)
+                     repair=raw.get("repair"), empty=frozenset(str(v) for v in raw.get("empty") or []),
+                     extra=extra)
 
 
 def _field_specs(path: str, raw: Any) -> list[FieldSpec]:
@@ -231,7 +234,7 @@ def parse_cell(spec: FieldSpec, raw: Any) -> Any:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = _repair(" ".join(str(raw).split()), spec.repair)
-    if text == "":
+    if text == "" or text in spec.empty:
         raise Skip
     kind = spec.parse
     if kind == "text":

@@ -288,7 +288,7 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
             if key in seen:
                 first = seen[key]
                 earlier = f"row {first}" if first else "an earlier record"
-                problems.add("title", f"same film identity ({key}: short title and year) as {earlier} in this file; "
+                problems.add("title", f"same film identity ({key}: title and year) as {earlier} in this file; "
                              "left out so that it does not replace it", "same film as an earlier row")
             else:
                 seen[key] = item.row

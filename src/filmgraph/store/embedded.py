@@ -145,7 +145,7 @@ class EmbeddedStore:
         return self._store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
 
     def quads(self) -> Iterator[ox.Quad]:
-        return self._store.quads_for_pattern(None, None, None, None)
+        return StoreQuads(self._store)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
@@ -159,6 +159,23 @@ class EmbeddedStore:
     def is_empty(self) -> bool:
         """True when the store holds no quad; unlike `len`, which counts them all, it reads one."""
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+
+class StoreQuads:
+    """Every quad of a store, iterated lazily; it keeps hold of the store so that an exporter
+    can dump it in Rust instead of pulling quads one by one through Python."""
+
+    def __init__(self, store: ox.Store):
+        self.oxigraph_store = store
+        self._iter: Iterator[ox.Quad] | None = None
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        if self._iter is None:
+            self._iter = self.oxigraph_store.quads_for_pattern(None, None, None, None)
+        return self._iter
+
+    def __next__(self) -> ox.Quad:
+        return next(iter(self))
 
 
 def _size(mapped: Any) -> int:

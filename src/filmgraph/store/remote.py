@@ -10,6 +10,7 @@ from the embedded one. Writes need the Graph Store protocol, which filmgraph doe
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import socket
 import urllib.error
@@ -27,14 +28,16 @@ _FORM = re.compile(r"(select|construct|describe|ask)\b", re.IGNORECASE)
 
 
 def values_clause(bindings: Mapping[str, Any]) -> str:
-    """`VALUES (?a ?b) { (term term) }`; terms print as N-Triples, which escapes quotes and newlines."""
+    """`VALUES (?a ?b) { (term term) }`; terms print as N-Triples, which escapes quotes and newlines.
+    A variable bound to a list of terms gives one row per term (each an index lookup)."""
     names = sorted(bindings)
     for name in names:
         if not _NAME.fullmatch(name):
             raise UsageError(f"{name!r} is not a SPARQL variable name")
+    choices = [bindings[n] if isinstance(bindings[n], (list, tuple)) else (bindings[n],) for n in names]
     variables = " ".join(f"?{n}" for n in names)
-    terms = " ".join(str(bindings[n]) for n in names)
-    return f"VALUES ({variables}) {{ ({terms}) }}"
+    rows = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*choices))
+    return f"VALUES ({variables}) {{ {rows} }}"
 
 
 def _skeleton(sparql: str) -> Iterator[tuple[int, str]]:
