@@ -13,7 +13,7 @@ import rdflib
 from filmgraph.mapping import map_record
 from filmgraph.record import CastMember, FilmRecord, SeriesRef, Source
 from filmgraph.store.embedded import EmbeddedStore
-from filmgraph.validate import neighbourhood, RecordView, shapes_graph, validate_batch, validate_paths
+from filmgraph.validate import RecordView, neighbourhood, shapes_graph, validate_batch, validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"
@@ -57,8 +57,8 @@ def test_sample_records_conform():
 
 def test_problems_carry_record_field_and_line(tmp_path):
     kit = tmp_path / "pusher-ii-2004.txt"
-    kit.write_text((RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8").replace("Certificate: 18", "Certificate: 19"),
-                   encoding="utf-8")
+    seed = (RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8")
+    kit.write_text(seed.replace("Certificate: 18", "Certificate: 19"), encoding="utf-8")
     report, _, _ = validate_paths([str(kit)])
     (problem,) = [p for p in report.problems if p.severity == "Violation"]
     assert (problem.field, problem.line, problem.shown) == ("certificates[0]", line_of(kit, "Certificate: 19"), '"19"')
@@ -81,12 +81,15 @@ def test_ingest_refuses_a_nonconforming_record_and_leaves_the_store_unchanged(ca
         path = tmp_path / "pusher-ii-2004.txt"
         path.write_text((RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8")
                         .replace("Certificate: 18", "Certificate: 19"), encoding="utf-8")
-        expect = f"19 is not a certificate the BBFC issues (value \"19\")  [{path}:{line_of(path, 'Certificate: 19')}]"
+        line = line_of(path, "Certificate: 19")
+        expect = f"19 is not a certificate the BBFC issues (value \"19\")  [{path}:{line}]"
     elif case == "sequel-older":
-        path = write_json(tmp_path / "pusher-iv.json", title="Pusher IV", year=2000, series={"name": "Pusher", "position": 4})
+        path = write_json(tmp_path / "pusher-iv.json", title="Pusher IV", year=2000,
+                          series={"name": "Pusher", "position": 4})
         expect = "is at position 4 of its series but Pusher III: I'm the Angel of Death (2005) is at position 3"
     else:
-        path = write_json(tmp_path / "pusher-4.json", title="Pusher 4", year=2008, series={"name": "Pusher", "position": 3})
+        path = write_json(tmp_path / "pusher-4.json", title="Pusher 4", year=2008,
+                          series={"name": "Pusher", "position": 3})
         expect = "position 3 in the series is also held by Pusher III: I'm the Angel of Death"
     before = export(cli, store_copy)
     result = cli("ingest", "--store", str(store_copy), str(path))
@@ -113,7 +116,8 @@ def test_unreadable_values_are_reported_by_ingest_and_validate(name, message, cl
 
 def test_the_first_film_of_a_series_may_arrive_alone(cli, tmp_path):
     """Pusher III before Pusher and Pusher II: a gap is an info, not a refusal."""
-    path = write_json(tmp_path / "pusher-iii.json", title="Pusher III", year=2005, series={"name": "Pusher", "position": 3})
+    path = write_json(tmp_path / "pusher-iii.json", title="Pusher III", year=2005,
+                      series={"name": "Pusher", "position": 3})
     store = tmp_path / "store"
     result = cli("ingest", "--store", str(store), str(path))
     assert result.code == 0, result.err
@@ -224,3 +228,16 @@ def test_the_same_film_twice_in_a_batch_is_validated_as_two_writes():
     assert [rr.view.row for rr in report.records] == [2, 3]
     graph = report.graph
     assert len(list(graph.subjects(rdflib.RDF.type, SH.ValidationReport))) == 1
+
+
+def test_whole_store_validation_finds_what_no_validate_let_in(cli, tmp_path):
+    kit = tmp_path / "pusher-ii-2004.txt"
+    kit.write_text((RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8")
+                   .replace("Certificate: 18", "Certificate: 19"), encoding="utf-8")
+    store = tmp_path / "store"
+    assert cli("ingest", "--no-validate", "--store", str(store), str(kit)).code == 0
+    result = cli("validate", "--store", str(store))
+    assert result.code == 1
+    line = line_of(kit, "Certificate: 19")
+    assert f"19 is not a certificate the BBFC issues (value \"19\")  [{kit}:{line}]" in result.out
+    assert "1 record: 1 does not conform" in result.out

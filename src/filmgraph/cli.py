@@ -327,6 +327,7 @@ def _add_validate(sub) -> None:
   filmgraph validate --store films
   filmgraph validate --format json new/ > report.json
 
+FILMGRAPH_SHACL_ENGINE=rust (here and for ingest) uses the Rust shacl engine: the same reports, faster.
 exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or input error.""",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)
@@ -339,8 +340,8 @@ exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or in
 
 def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.report import render
-    from filmgraph.validate import validate_paths, validate_store
     from filmgraph.store import open_store
+    from filmgraph.validate import validate_paths, validate_store
 
     location = _store_path(args)
     if not args.paths:

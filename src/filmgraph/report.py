@@ -12,9 +12,6 @@ from collections import defaultdict
 
 from filmgraph.validate import SEVERITIES, Problem, RecordReport, Report
 
-FORMATS = ("text", "turtle", "json")
-
-
 def _where(rr: RecordReport, problem: Problem) -> str:
     place = rr.view.path
     if problem.line is not None:

@@ -2,10 +2,11 @@
 
 pySHACL is the engine, run over an in-memory pyoxigraph store (its SPARQL constraints then run in
 Oxigraph, which parses a query in microseconds where rdflib takes a tenth of a second per focus
-node); `FILMGRAPH_SHACL_ENGINE=rust` swaps in the Rust `shacl` package, held to the same reports. Validation is incremental: the data graph is the batch's record graphs plus, from the
-store, only the neighbourhood the cross-record rules read (the other members of each series the
-batch touches). Neighbours are fetched without their `rdf:type`, so they are context, never focus
-nodes: the cost follows the batch, not the store (docs/validation.md).
+node); `FILMGRAPH_SHACL_ENGINE=rust` swaps in the Rust `shacl` package, held to the same reports.
+Validation is incremental: the data graph is the batch's record graphs plus, from the store, only
+the neighbourhood the cross-record rules read (the other members of each series the batch touches).
+Neighbours are fetched without their `rdf:type`, so they are context, never focus nodes: the cost
+follows the batch, not the store (docs/validation.md).
 """
 
 from __future__ import annotations
@@ -501,8 +502,10 @@ def ingest_validator():
     warnings are printed and the record lands (infos are left to `filmgraph validate`)."""
     from filmgraph.report import render_record, warning_lines
 
+    engine = default_engine()  # a bad FILMGRAPH_SHACL_ENGINE fails before anything is read
+
     def validator(batch, store):
-        report = validate_batch(batch, store)
+        report = validate_batch(batch, store, engine)
         refused = [(mapped, render_record(rr)) for mapped, rr in zip(batch, report.records) if rr.refused]
         warnings = [line for rr in report.records if not rr.refused for line in warning_lines(rr)]
         return refused, warnings
