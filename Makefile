@@ -1,4 +1,4 @@
-# Two targets a fresh clone needs: `make run` (set up, ingest records/, validate, export) and `make test`.
+# Two targets a fresh clone needs: `make run` (set up; ingest, validate, query and export records/) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,6 +19,9 @@ test-setup: $(BIN)/python
 
 run: setup
 	$(BIN)/filmgraph ingest --store $(STORE) records/
+	$(BIN)/filmgraph validate --store $(STORE)
+	$(BIN)/filmgraph query --store $(STORE) director-filmography --param "director=Nicolas Winding Refn"
+	$(BIN)/filmgraph query --store $(STORE) recurring-characters --param series=Pusher
 	mkdir -p $(OUT)
 	$(BIN)/filmgraph export --store $(STORE) --format turtle -o $(OUT)/films.ttl
 	$(BIN)/filmgraph export --store $(STORE) --format trig -o $(OUT)/films.trig
