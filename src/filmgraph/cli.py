@@ -15,7 +15,10 @@ EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
 
 EPILOG = """examples:
   filmgraph ingest records/
+  filmgraph validate
+  filmgraph query director-filmography --param "director=Nicolas Winding Refn"
   filmgraph export --format turtle -o films.ttl
+  filmgraph link --target wikidata --dry-run
   filmgraph stats
 
 The store is ./filmgraph-store unless --store or FILMGRAPH_STORE says otherwise.
@@ -365,8 +368,8 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 # ---- main ---------------------------------------------------------------------------------------
 
-VERBS: list[Callable] = [_add_ingest, _add_export, _add_stats, _add_link, _add_query, _add_queries,
-                         _add_validate]
+# In the order of the data flow, as `filmgraph --help` lists them.
+VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:
