@@ -50,7 +50,7 @@ def _refused(err: str) -> list[str]:
 def test_movielens_counts(movielens):
     """9,742 rows: 9,724 land; 13 have no (YYYY) year; 5 share a film identity (title and year) with an
     earlier row: Emma (1996), War of the Worlds (2005), Confessions of a Dangerous Mind (2002), Eros (2004)
-    and Saturn 3 (1980) appear twice."""
+    and Saturn 3 (1980) appear twice, with different IMDb ids."""
     _, result = movielens
     assert result.code == 1, result.err  # rows refused, none unreadable
     assert "Traceback" not in result.err
