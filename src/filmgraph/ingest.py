@@ -138,7 +138,7 @@ def ingest(
 
     workers = ingest_workers()
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        mapped_files = _parallel(files, report, stamp, workers, reader_options)
+        mapped_files = _parallel(files, report, stamp, workers, validator is not None, reader_options)
     else:
         mapped_files = ([map_record(r, stamp) for r in result.records]
                         for result in read_all(files, report, **reader_options))
@@ -150,6 +150,8 @@ def ingest(
         if progress:
             progress(done)
     flush()
+    if bulk and bulk.loaded and hasattr(store, "optimize"):
+        store.optimize()
     return report
 
 
@@ -180,10 +182,17 @@ class _BulkWriter:
         return stats
 
 
-def _read_and_map(files: list[str], stamp: str, options: dict) -> tuple[IngestReport, list[list[MappedRecord]]]:
-    """A worker's task: read and map a run of files; refusals and warnings come back in a report."""
+def _read_and_map(files: list[str], stamp: str, keep_records: bool,
+                  options: dict) -> tuple[IngestReport, list[list[MappedRecord]]]:
+    """A worker's task: read and map a run of files; refusals and warnings come back in a report.
+    Without a validator nothing reads `MappedRecord.record`, so it is not sent back (pickling the
+    record costs more than the graph's text)."""
     report = IngestReport()
     mapped = [[map_record(r, stamp) for r in result.records] for result in read_all(files, report, **options)]
+    if not keep_records:
+        for records in mapped:
+            for m in records:
+                m.record = None
     return report, mapped
 
 
@@ -195,23 +204,25 @@ def _merge(into: IngestReport, part: IngestReport) -> None:
             setattr(into, f.name, getattr(into, f.name) + value)
 
 
-def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int,
+def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int, keep_records: bool,
               options: dict) -> Iterator[list[MappedRecord]]:
     """Mapped records file by file, in file order, read by `workers` processes a few chunks ahead
     (bounded, so memory follows the batch size, not the input)."""
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    # fork: the workers only read and map, never touch the store; spawn and forkserver would
+    # re-run a caller's unguarded script (no `if __name__ == "__main__"`) in every worker.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque = deque()
         ahead = iter(chunks)
         for chunk in ahead:
-            pending.append(pool.submit(_read_and_map, chunk, stamp, options))
+            pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
             if len(pending) >= 2 * workers + 2:
                 break
         while pending:
             part, mapped = pending.popleft().result()
             for chunk in ahead:
-                pending.append(pool.submit(_read_and_map, chunk, stamp, options))
+                pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
                 break
             _merge(report, part)
             yield from mapped
