@@ -30,7 +30,6 @@ from filmgraph.resources import data_file
 from filmgraph.terms import PREFIXES, RDF_TYPE, SDO, XSD
 
 FORMATS = ("turtle", "trig", "nquads", "ntriples", "jsonld")
-EXTENSIONS = {"turtle": "ttl", "trig": "trig", "nquads": "nq", "ntriples": "nt", "jsonld": "jsonld"}
 _OX_FORMAT = {
     "turtle": ox.RdfFormat.TURTLE,
     "trig": ox.RdfFormat.TRIG,
