@@ -3,6 +3,7 @@ used as schema.org means it, and the alignments a linking profile is built from 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from functools import cache
@@ -374,6 +375,13 @@ def test_full_record_uses_only_declared_fg_terms():
     assert used <= declared(onto), f"undeclared fg: terms: {sorted(used - declared(onto))}"
     # the synthetic record is meant to exercise every property and class the mapping can emit
     emitted = {str(p) for p in g.predicates()} | {str(o) for o in g.objects(None, RDF.type)}
+    # fg:lacks is what a record does not say, so the full record never has it: a bare one does.
+    bare = map_record(dataclasses.replace(full_record(), runtimes=[], directors=[], cast=[], releases=[],
+                                          certificates=[]), generated_at="2026-01-01T00:00:00Z")
+    lacks = sorted(t.object.value for t in bare.triples if t.predicate.value == FG.lacks)
+    assert lacks == ["cast", "certificate", "dated release", "director", "runtime"]
+    assert not [t for t in g.predicates() if str(t) == FG.lacks]
+    emitted |= {t.predicate.value for t in bare.triples}
     # ReleaseMedium: only its members appear; the link terms are written by the linker, not the mapping
     # (tests/test_link_*.py check its output).
     link_terms = {FG.ScorePart, FG.linkScore, FG.linkMethod, FG.scorePart, FG.criterion, FG.partScore}

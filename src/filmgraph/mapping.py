@@ -105,7 +105,7 @@ _F = {name: _n(getattr(FG, name)) for name in (
     "Character Runtime Distribution RecordGraph billingOrder character follows followedBy medium "
     "limitedRelease city boxSet dateToBeConfirmed territory distribution distributor runtime "
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
-    "contentHash").split()}
+    "contentHash lacks").split()}
 _SCHEMA_CHARACTER = _n("https://schema.org/character")
 _MEDIUM = {name: _n(iri) for name, iri in MEDIUM.items()}
 _PROV_DERIVED = _n(PROV.wasDerivedFrom)
@@ -233,6 +233,18 @@ def _unique(base: str, used: set[str]) -> str:
         iri = f"{base}-{n}"
     used.add(iri)
     return iri
+
+
+def gaps(record: FilmRecord) -> list[str]:
+    """What the record gives no value for, in the words of `fg:lacks` (the ontology lists them)."""
+    found = {
+        "runtime": bool(record.runtimes),
+        "director": bool(record.directors),
+        "cast": bool(record.cast),
+        "dated release": any(r.date for r in record.releases),
+        "certificate": bool(record.certificates),
+    }
+    return [name for name, present in found.items() if not present]
 
 
 def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRecord:
@@ -372,6 +384,8 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     source_node = _n(identity.source_iri(src.sha256 or hashlib.sha256(src.path.encode()).hexdigest()))
     b.add(graph, _TYPE, _F["RecordGraph"])
     b.add(graph, _F["describes"], film)
+    for gap in gaps(record):
+        b.add(graph, _F["lacks"], _lit(gap))
     b.add(graph, _PROV_DERIVED, source_node)
     b.add(source_node, _TYPE, _PROV_ENTITY)
     b.add(source_node, _F["sourcePath"], _lit(src.path))
