@@ -45,7 +45,9 @@ _WORDS = ("Night Blood Hands Angel Death Winter Harbour Knife Debt Dream Silence
           "Århus Sølvfjord Kraków Malmö Zürich Škoda Čertovka Göta Dürer Brønshøj Łódź Córdoba Nîmes "
           "Smoke Velvet Copper Raven Marrow Quarry Signal Frost Cinder Veil Summit Verdict Spiral Lull").split()
 _PATTERNS = ("{a}", "The {a}", "{a} and {b}", "{a} of {b}", "The {a} of {b}", "{a} in {b}", "Under the {a}",
-             "After the {a}", "{a} {b}", "No {a}")
+             "After the {a}", "{a} {b}", "No {a}", "{a}, {b} and {c}", "The {a} of {b} {c}", "{a} {b} {c}")
+# A title is drawn again when taken, up to this many times; after that a remake shares its title.
+_TITLE_TRIES = 50
 _COUNTRIES = (("DK", "Denmark"), ("GB", "UK"), ("US", "USA"), ("FR", "France"), ("DE", "Germany"),
               ("SE", "Sweden"), ("NO", "Norway"), ("ES", "Spain"), ("IT", "Italy"), ("PL", "Poland"),
               ("JP", "Japan"), ("IS", "Iceland"))
@@ -138,8 +140,6 @@ def films(n: int, seed: int = SEED):
         for pos in range(1, size + 1):
             title = base if pos == 1 else f"{base} {_ROMAN[pos - 1]}"
             film_year = year + 2 * (pos - 1)
-            if size > 1:
-                titles.add(f"{slug(title)}-{film_year}")
             film = _film(rng, i, title, film_year, director, writers, actors, zipf, recurring)
             if size > 1:
                 film.series = (base, pos)
@@ -150,14 +150,19 @@ def films(n: int, seed: int = SEED):
 
 
 def _title(rng: random.Random, year: int, taken: set[str], size: int) -> str:
-    while True:
+    """A title not used before (a series' later numbers included), so that looking a film up by
+    title is a point query; now and then, when the draws keep colliding, a remake of an old one."""
+    for attempt in range(_TITLE_TRIES + 1):
         pattern = rng.choice(_PATTERNS)
-        a, b = rng.sample(_WORDS, 2)
-        title = pattern.format(a=a, b=b)
-        keys = [f"{slug(title if p == 0 else title + ' ' + _ROMAN[p])}-{year + 2 * p}" for p in range(size)]
+        a, b, c = rng.sample(_WORDS, 3)
+        title = pattern.format(a=a, b=b, c=c)
+        keys = [slug(title if p == 0 else title + " " + _ROMAN[p]) for p in range(size)]
+        if attempt == _TITLE_TRIES:
+            keys = [f"{k}-{year + 2 * p}" for p, k in enumerate(keys)]
         if not any(k in taken for k in keys):
             taken.update(keys)
             return title
+    raise AssertionError("unreachable: the last draw is keyed by year as well")
 
 
 def _film(rng, index, title, year, director, writers, actors, zipf, recurring) -> Film:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from filmgraph.settings import BASE_IRI
 
@@ -21,8 +22,12 @@ _FOLD = str.maketrans({
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
-    """Lower-case ASCII with diacritics removed; the basis of slugs and name matching."""
+    """Lower-case ASCII with diacritics removed; the basis of slugs and name matching. Names and
+    labels recur across records, so results are remembered; plain ASCII needs no decomposition."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "ignore").decode().lower()
 

@@ -278,14 +278,24 @@ ENGINE_ENV = "FILMGRAPH_SHACL_ENGINE"
 
 
 def default_engine() -> str:
-    """pySHACL, the reference, unless `FILMGRAPH_SHACL_ENGINE=rust` asks for the Rust `shacl`
-    package (several times faster; tests/test_shapes_engines.py holds it to the same reports)."""
-    engine = os.environ.get(ENGINE_ENV) or "pyshacl"
+    """`FILMGRAPH_SHACL_ENGINE` when set; else the Rust `shacl` package where it is installed (a
+    dependency on the platforms it has wheels for; about three times faster than pySHACL), else
+    pySHACL, the reference. tests/test_shapes_engines.py holds the two to the same reports."""
+    engine = os.environ.get(ENGINE_ENV)
+    if engine is None or engine == "":
+        return "rust" if _rust_available() else "pyshacl"
     if engine not in ENGINES:
         from filmgraph.errors import UsageError
 
         raise UsageError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {engine!r}")
     return engine
+
+
+@cache
+def _rust_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("shacl") is not None
 
 
 def validate_views(views: list[RecordView], context: Iterable[ox.Triple] = (), engine: str | None = None) -> Report:
@@ -331,18 +341,22 @@ def _merge_reports(graphs: list):
 
 
 def _validate_once(views: list[RecordView], context: list[ox.Triple], engine: str) -> Report:
-    data = ox.Store()
-    graph = ox.DefaultGraph()
-    data.load("".join(v.ntriples for v in views if v.ntriples is not None), ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    data.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for v in views if v.ntriples is None
-                for t in v.triples)
-    data.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in context)
+    text = "".join(v.ntriples if v.ntriples is not None else "".join(f"{t} .\n" for t in v.triples)
+                   for v in views) + "".join(f"{t} .\n" for t in context)
     if engine == "rust":
-        results, report_graph = run_rust(data)
-    else:
-        report_graph = run_shacl(data)
-        results = results_of(report_graph)
-    return attribute(views, results, report_graph, data)
+        results, report_graph = run_rust(text)
+        # The store is only read to name what a result is about: most batches have no result.
+        return attribute(views, results, report_graph, _data_store(text) if results else None)
+    data = _data_store(text)
+    report_graph = run_shacl(data)
+    return attribute(views, results_of(report_graph), report_graph, data)
+
+
+def _data_store(ntriples: str) -> ox.Store:
+    """An in-memory Oxigraph store holding the data graph in its default graph."""
+    data = ox.Store()
+    data.load(ntriples, ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    return data
 
 
 @cache
@@ -352,7 +366,7 @@ def _rust_shapes():
     except ImportError:
         from filmgraph.errors import UsageError
 
-        raise UsageError(f"{ENGINE_ENV}=rust needs the shacl package (pip install 'filmgraph[bench]')") from None
+        raise UsageError(f"{ENGINE_ENV}=rust needs the shacl package (pip install shacl)") from None
 
     from filmgraph.resources import data_dir
 
@@ -360,13 +374,12 @@ def _rust_shapes():
     return shacl.Shapes.from_turtle(text)
 
 
-def run_rust(data: ox.Store):
-    """The Rust `shacl` engine over the same data graph: results as `results_of` gives them, and the
-    report graph (rdflib) for `--format turtle`."""
+def run_rust(text: str):
+    """The Rust `shacl` engine over the data graph's N-Triples: results as `results_of` gives them,
+    and the report graph (rdflib) for `--format turtle`."""
     import rdflib
     from rdflib.util import from_n3
 
-    text = data.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode()
     report = _rust_shapes().validate_text(text, format="ntriples", allow_warnings=True)
     def iri(text: str | None) -> str | None:
         """`<iri>` to the IRI; a blank node or a complex path (not a bare predicate) to None."""
@@ -377,9 +390,11 @@ def run_rust(data: ox.Store):
     return sorted(out, key=_order), rdflib.Graph().parse(data=report.serialize("turtle"), format="turtle")
 
 
-def attribute(views: list[RecordView], results, report_graph, data: ox.Store) -> Report:
+def attribute(views: list[RecordView], results, report_graph, data: ox.Store | None) -> Report:
     """Give each result to the records that state it: those holding the offending statement, else
     those describing the focus node; then name the film or person and the source line."""
+    if not results:
+        return Report([RecordReport(v) for v in views], report_graph, [])
     by_subject: dict[str, list[int]] = defaultdict(list)
     for i, view in enumerate(views):
         for subject in {t.subject.value for t in view.triples}:
