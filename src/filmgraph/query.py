@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -274,8 +274,14 @@ def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Any]:
 
 def check(query: NamedQuery) -> str:
     """`select`, `ask` or `graph`; a syntax error names the file, line and column."""
+    return _form(query.text, query.source)
+
+
+@lru_cache(maxsize=256)
+def _form(text: str, source: str) -> str:
+    """Remembered per text: parsing costs about as much as a point query itself."""
     try:
-        result = ox.Store().query(query.text)
+        result = ox.Store().query(text)
     except SyntaxError as e:
         message = str(e)
         m = _POSITION.match(message)
@@ -283,9 +289,9 @@ def check(query: NamedQuery) -> str:
             detail = " ".join(m.group(3).split())
             if len(detail) > 160:  # the parser lists every character class it would have taken
                 detail = detail[:157] + "..."
-            line, column = _clamp(query.text, int(m.group(1)), int(m.group(2)))
-            raise QueryError(f"{query.source}:{line}:{column}: {detail}") from None
-        raise QueryError(f"{query.source}: {message}") from None
+            line, column = _clamp(text, int(m.group(1)), int(m.group(2)))
+            raise QueryError(f"{source}:{line}:{column}: {detail}") from None
+        raise QueryError(f"{source}: {message}") from None
     if isinstance(result, ox.QueryBoolean):
         return "ask"
     return "select" if isinstance(result, ox.QuerySolutions) else "graph"

@@ -64,7 +64,8 @@ class RecordView:
 
     graph: str
     film: str
-    triples: list[ox.Triple]
+    triples: list[ox.Triple] | None
+    """None when `ntriples` holds them: parsed on first use (most records have nothing to report)."""
     path: str
     row: int | None = None
     title: str = ""
@@ -78,8 +79,24 @@ class RecordView:
     @classmethod
     def of(cls, mapped) -> "RecordView":
         rec = mapped.record
-        return cls(mapped.graph.value, mapped.film.value, mapped.triples, rec.source.path, rec.source.row, rec.title,
+        return cls(mapped.graph.value, mapped.film.value, None, rec.source.path, rec.source.row, rec.title,
                    rec.year, dict(rec.lines), rec, mapped.ntriples)
+
+    @property
+    def statements(self) -> list[ox.Triple]:
+        if self.triples is None:
+            self.triples = list(ox.parse(self.ntriples or "", ox.RdfFormat.N_TRIPLES))
+        return self.triples
+
+    def text(self) -> str:
+        """The record's statements as N-Triples."""
+        return self.ntriples if self.ntriples is not None else "".join(f"{t} .\n" for t in self.statements)
+
+    def subjects(self) -> set[str]:
+        """The IRIs the record says something about, read off its N-Triples lines without parsing."""
+        if self.ntriples is None:
+            return {t.subject.value for t in self.statements}
+        return {line[1:line.find("> ")] for line in self.ntriples.splitlines() if line.startswith("<")}
 
     @property
     def where(self) -> str:
@@ -106,7 +123,7 @@ class RecordView:
         order the film links them, and what hangs below them."""
         fields: dict[str, str] = {}
         counts: dict[str, int] = defaultdict(int)
-        for t in self.triples:
+        for t in self.statements:
             if t.subject.value != self.film or not isinstance(t.object, ox.NamedNode):
                 continue
             p = t.predicate.value
@@ -147,7 +164,7 @@ class RecordView:
 
     def _below(self, fields: dict[str, str]) -> dict[str, str]:
         """A node hanging below another (a role's actor, a release's country) shares its field."""
-        for t in self.triples:
+        for t in self.statements:
             if isinstance(t.object, ox.NamedNode) and t.subject.value in fields:
                 fields.setdefault(t.object.value, fields[t.subject.value])
         return fields
@@ -157,7 +174,7 @@ class RecordView:
         if path is None or value is None:
             return False
         subject, predicate, obj = ox.NamedNode(focus), ox.NamedNode(path), _ox_term(value)
-        return any(t.subject == subject and t.predicate == predicate and t.object == obj for t in self.triples)
+        return any(t.subject == subject and t.predicate == predicate and t.object == obj for t in self.statements)
 
     def line_of(self, key: str | None) -> int | None:
         """The source line of a field, falling back from ``cast[3]`` to ``cast``."""
@@ -341,15 +358,14 @@ def _merge_reports(graphs: list):
 
 
 def _validate_once(views: list[RecordView], context: list[ox.Triple], engine: str) -> Report:
-    text = "".join(v.ntriples if v.ntriples is not None else "".join(f"{t} .\n" for t in v.triples)
-                   for v in views) + "".join(f"{t} .\n" for t in context)
+    around = "".join(f"{t} .\n" for t in context)
+    text = "".join(v.text() for v in views) + around
     if engine == "rust":
         results, report_graph = run_rust(text)
-        # The store is only read to name what a result is about: most batches have no result.
-        return attribute(views, results, report_graph, _data_store(text) if results else None)
+        return attribute(views, results, report_graph, around=around)
     data = _data_store(text)
     report_graph = run_shacl(data)
-    return attribute(views, results_of(report_graph), report_graph, data)
+    return attribute(views, results_of(report_graph), report_graph, data=data)
 
 
 def _data_store(ntriples: str) -> ox.Store:
@@ -390,15 +406,20 @@ def run_rust(text: str):
     return sorted(out, key=_order), rdflib.Graph().parse(data=report.serialize("turtle"), format="turtle")
 
 
-def attribute(views: list[RecordView], results, report_graph, data: ox.Store | None) -> Report:
+def attribute(views: list[RecordView], results, report_graph, data: ox.Store | None = None, around: str = "") -> Report:
     """Give each result to the records that state it: those holding the offending statement, else
-    those describing the focus node; then name the film or person and the source line."""
+    those describing the focus node; then name the film or person and the source line. Without
+    `data`, the records with results and `around` (the context) are loaded to name things: most
+    batches have nothing to report, and then nothing is loaded."""
     if not results:
         return Report([RecordReport(v) for v in views], report_graph, [])
     by_subject: dict[str, list[int]] = defaultdict(list)
     for i, view in enumerate(views):
-        for subject in {t.subject.value for t in view.triples}:
+        for subject in view.subjects():
             by_subject[subject].append(i)
+    if data is None:
+        involved = sorted({i for r in results for i in by_subject.get(r[1], ())})
+        data = _data_store("".join(views[i].text() for i in involved) + around)
     reports = [RecordReport(v) for v in views]
     unattributed: list[Problem] = []
     for severity, focus, path, value, message, shape, constraint in results:
@@ -497,7 +518,9 @@ def neighbourhood(store, views: list[RecordView]) -> list[ox.Triple]:
     if store is None:
         return []
     own = {v.graph for v in views}
-    series = sorted({t.object.value for v in views for t in v.triples if t.predicate.value == SDO.isPartOf})
+    part_of = f" <{SDO.isPartOf}> <"
+    series = sorted({line[line.index(part_of) + len(part_of):line.rindex(">")]
+                     for v in views for line in v.text().splitlines() if part_of in line})
     out: set[ox.Triple] = set()
     for iri in series:
         for row in store.query(_NEIGHBOURS, {"series": ox.NamedNode(iri)}):
