@@ -224,7 +224,7 @@ def test_bad_header_names_file_and_line():
 
 def test_unknown_missing_and_ill_typed_params_list_the_query_params():
     q = query.library()["collaborations"]
-    with pytest.raises(UsageError, match=r"no parameter actor; its parameters: director \(string\), "
+    with pytest.raises(UsageError, match=r"no parameter actor; its parameters: director \(person\), "
                                          r"min_films \(integer, default 2\)"):
         query.bind(q, {"actor": "x", "director": "y"})
     with pytest.raises(UsageError, match="is not a whole number"):
@@ -412,9 +412,24 @@ def test_cli_injection_matches_nothing_and_exits_1(cli, sample_store):
 
 
 def test_cli_hints_at_the_stored_spelling_when_nothing_matches(cli, sample_store):
-    r = cli("query", "actor-filmography", "--store", str(sample_store), "-p", "actor=mads mikkelsen")
+    r = cli("query", "release-timeline", "--store", str(sample_store), "-p", "film=pusher iii")
     assert r.code == 1
-    assert r.err == "filmgraph: names match exactly; the store spells 'mads mikkelsen' as: Mads Mikkelsen\n"
+    assert r.err == f"filmgraph: names match exactly; the store spells 'pusher iii' as: {P3}\n"
+
+
+def test_people_and_series_are_found_in_any_spelling(store):
+    for spelling in ("zlatko buric", "ZLATKO BURIĆ", "Zlatko Buric"):
+        assert cells(run_named(store, "actor-filmography", {"actor": spelling})) == EXPECTED["actor-filmography"][1]
+    assert cells(run_named(store, "series-order", {"series": "PUSHER"})) == EXPECTED["series-order"][1]
+
+
+def test_cli_says_when_nobody_has_the_name(cli, sample_store):
+    r = cli("query", "director-filmography", "--store", str(sample_store), "-p", "director=Lars von Trier")
+    assert r.code == 1
+    assert r.err == ("filmgraph: no person in the store is named 'Lars von Trier', in any spelling (find one by a "
+                     "fragment with: filmgraph query find -p text=...)\n")
+    r = cli("query", "director-filmography", "--store", str(sample_store), "-p", "director=Mads Mikkelsen")
+    assert (r.code, r.err) == (1, ""), "an actor who directed nothing: the name is known, the answer is empty"
 
 
 def test_cli_param_errors_exit_2_without_traceback(cli, sample_store):

@@ -280,12 +280,14 @@ def _run_query(args: argparse.Namespace) -> int:
     results.check_format(query.check(named), args.format)
     timeout = Settings().query_timeout if args.timeout is None else args.timeout
     hints = []
+    unknown: list[tuple[str, str]] = []
     try:
         with _query_backend(args, timeout) as backend:
             result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
             if result.empty:
                 texts = [values[p.name] for p in named.params if p.type in ("string", "title") and p.name in values]
                 hints = [(text, query.spellings(backend, text, timeout)) for text in texts]
+                unknown = query.unknown_names(backend, named, values, timeout)
     except query.QueryTimeout as e:
         # The query's thread cannot be stopped from Python: leave at once, without waiting for it.
         _err(str(e))
@@ -296,6 +298,9 @@ def _run_query(args: argparse.Namespace) -> int:
     for text, names in hints:
         if names:
             _err(f"names match exactly; the store spells {text!r} as: {', '.join(names)}")
+    for kind, text in unknown:
+        _err(f"no {kind} in the store is named {text!r}, in any spelling (find one by a fragment with: "
+             f"filmgraph query find -p text=...)")
     return EXIT_NONCONFORMING if result.empty else EXIT_OK
 
 

@@ -34,6 +34,9 @@ from filmgraph.terms import XSD
 PARAM_TYPES = {
     "string": "text, matched exactly (names and titles as the records spell them)",
     "title": "a title, matched exactly as plain text or in any language of ontology/languages.csv",
+    "person": "a person's name, in any spelling that names the same person (case, accents and punctuation "
+              "aside: zlatko buric is Zlatko Burić)",
+    "series": "a series' name, in any spelling that names the same series (case, accents and punctuation aside)",
     "integer": "a whole number",
     "year": "a year, YYYY (xsd:gYear, as films' schema:dateCreated)",
     "date": "a date, YYYY-MM-DD",
@@ -218,6 +221,14 @@ def to_term(param: Param, value: str) -> Any:
         return ox.Literal(value)
     if kind == "title":
         return (ox.Literal(value), *(ox.Literal(value, language=tag) for tag in _language_tags()))
+    if kind in ("person", "series"):
+        # The node itself, minted from the name as ingest mints it (identity.py): one index lookup,
+        # where matching the name would read it once per record that names the person.
+        from filmgraph import identity
+
+        if not value.strip():
+            raise UsageError(bad)
+        return ox.NamedNode(identity.person_iri(value) if kind == "person" else identity.series_iri(value))
     if kind == "integer":
         try:
             return ox.Literal(str(int(value.strip())), datatype=ox.NamedNode(XSD + "integer"))
@@ -370,6 +381,21 @@ _FILM_NAMES = """SELECT DISTINCT ?name WHERE {
   GRAPH ?g { ?film a <https://schema.org/Movie> ; <https://schema.org/name> ?name }
   FILTER (REGEX(STR(?film), ?film_iri))
 }"""
+
+
+def unknown_names(backend: Any, query: NamedQuery, values: Mapping[str, str],
+                  timeout: float | None = None) -> list[tuple[str, str]]:
+    """The person and series parameters that name nobody in the store, as (type, value): a query
+    that found nothing then says so, rather than leaving the user to guess."""
+    unknown = []
+    for param in query.params:
+        if param.type in ("person", "series") and param.name in values:
+            node = to_term(param, values[param.name])
+            found = run(backend, NamedQuery("names", inject_values(_NODE_NAMES, {"node": node}), "names"),
+                        timeout=timeout)
+            if found.empty:
+                unknown.append((param.type, values[param.name]))
+    return unknown
 
 
 def spellings(backend: Any, text: str, timeout: float | None = None) -> list[str]:
