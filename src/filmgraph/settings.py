@@ -15,12 +15,14 @@ def _env(name: str, default: str) -> str:
 
 @dataclass(slots=True)
 class Settings:
-    """`FILMGRAPH_STORE`, `FILMGRAPH_QUERY_TIMEOUT`, `FILMGRAPH_CONTACT`, `FILMGRAPH_LOCK_TIMEOUT`."""
+    """`FILMGRAPH_STORE`, `FILMGRAPH_QUERY_TIMEOUT`, `FILMGRAPH_CONTACT`, `FILMGRAPH_LOCK_TIMEOUT`,
+    `FILMGRAPH_SHACL_ENGINE` (empty: the Rust engine where installed, else pySHACL; validate.py)."""
 
     store: str = field(default_factory=lambda: _env("FILMGRAPH_STORE", "filmgraph-store"))
     query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", "30")))
     lock_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_LOCK_TIMEOUT", "600")))
     contact: str = field(default_factory=lambda: _env("FILMGRAPH_CONTACT", ""))
+    shacl_engine: str = field(default_factory=lambda: _env("FILMGRAPH_SHACL_ENGINE", ""))
     cache_dir: str = field(default_factory=lambda: _env("FILMGRAPH_CACHE", os.path.expanduser("~/.cache/filmgraph")))
     batch_size: int = 500
 

@@ -298,8 +298,10 @@ def default_engine() -> str:
     """`FILMGRAPH_SHACL_ENGINE` when set; else the Rust `shacl` package where it is installed (a
     dependency on the platforms it has wheels for; about three times faster than pySHACL), else
     pySHACL, the reference. tests/test_shapes_engines.py holds the two to the same reports."""
-    engine = os.environ.get(ENGINE_ENV)
-    if engine is None or engine == "":
+    from filmgraph.settings import Settings
+
+    engine = Settings().shacl_engine
+    if not engine:
         return "rust" if _rust_available() else "pyshacl"
     if engine not in ENGINES:
         from filmgraph.errors import UsageError
