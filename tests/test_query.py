@@ -463,3 +463,24 @@ def test_cli_endpoint_connection_refused_is_a_clear_error(cli):
     r = cli("query", "series-order", "-p", "series=Pusher", "--endpoint", f"http://127.0.0.1:{free_port()}/query")
     assert r.code == 2
     assert "connection refused" in r.err and "Traceback" not in r.err
+
+
+def test_a_plain_title_is_preferred_to_a_title_in_another_language(tmp_path):
+    """"Pusher II"@da is the 2004 film's original title; a film called plainly "Pusher II" wins."""
+    from filmgraph.mapping import map_record
+    from filmgraph.readers import read_file
+
+    records = {
+        "remake.json": {"title": "Pusher II", "year": 2030, "cast": ["Ann Example=Tonny"]},
+        "original.json": {"title": "Pusher II: With Blood on My Hands", "year": 2004,
+                          "original_title": {"text": "Pusher II", "language": "da"}, "cast": ["Mads Mikkelsen"]},
+    }
+    for name, record in records.items():
+        (tmp_path / name).write_text(json.dumps(record), encoding="utf-8")
+    with open_store(str(tmp_path / "store"), write=True) as s:
+        s.replace_graphs(map_record(r, "2026-01-01T00:00:00Z") for name in sorted(records)
+                         for r in read_file(str(tmp_path / name)).records)
+    with open_store(str(tmp_path / "store")) as s:
+        assert cells(run_named(s, "film-cast", {"film": "Pusher II"})) == [("2030", "1", "Ann Example", "Tonny")]
+        assert cells(run_named(s, "film-cast", {"film": "Pusher II: With Blood on My Hands"})) == [
+            ("2004", "1", "Mads Mikkelsen", "")]

@@ -33,7 +33,8 @@ from filmgraph.terms import XSD
 
 PARAM_TYPES = {
     "string": "text, matched exactly (names and titles as the records spell them)",
-    "title": "a title, matched exactly as plain text or in any language of ontology/languages.csv",
+    "title": "a title, matched exactly as plain text, or when no title is, in any language of "
+             "ontology/languages.csv",
     "person": "a person's name, in any spelling that names the same person (case, accents and punctuation "
               "aside: zlatko buric is Zlatko Burić)",
     "series": "a series' name, in any spelling that names the same series (case, accents and punctuation aside)",
@@ -430,11 +431,19 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
     """Check, bind and run `query` on any Backend, reading its answer within `timeout` seconds."""
     form = check(query)
     bindings = bind(query, values or {})
-    text = inject_values(query.text, bindings)
+    # A title is looked up as plain text first (one lookup per title predicate); only when nothing
+    # matches is it tried in every known language, 34 more lookups, as an original title would be.
+    titles = {p.name for p in query.params if p.type == "title"}
+    plain = {k: v[0] if k in titles else v for k, v in bindings.items()}
+    attempts = [plain, bindings] if titles else [bindings]
 
     def work() -> Result:
         try:
-            return materialise(backend.query(text), form, limit)
+            for attempt in attempts:
+                result = materialise(backend.query(inject_values(query.text, attempt)), form, limit)
+                if not result.empty:
+                    break
+            return result
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"{query.source}: {e}") from None
 
