@@ -210,13 +210,27 @@ def test_context_is_the_neighbourhood_not_the_store(tmp_path):
     assert report.conforms and [(p.severity, p.message) for p in report.problems] == []
 
 
-def test_the_rust_engine_refuses_the_same_way(cli, store_copy, tmp_path):
-    pytest.importorskip("shacl")
+@pytest.mark.parametrize("engine", ["pyshacl", "rust"])
+def test_either_engine_refuses_the_same_way(cli, store_copy, tmp_path, engine):
+    if engine == "rust":
+        pytest.importorskip("shacl")
     path = write_json(tmp_path / "pusher-4.json", title="Pusher 4", year=2008, series={"name": "Pusher", "position": 3})
-    result = cli("ingest", "--store", str(store_copy), str(path), env={"FILMGRAPH_SHACL_ENGINE": "rust"})
+    result = cli("ingest", "--store", str(store_copy), str(path), env={"FILMGRAPH_SHACL_ENGINE": engine})
     assert result.code == 1
     assert "position 3 in the series is also held by Pusher III: I'm the Angel of Death" in result.err
     assert cli("validate", "records", env={"FILMGRAPH_SHACL_ENGINE": "jena"}).code == 2
+
+
+def test_the_default_engine_is_rust_where_installed_else_pyshacl(monkeypatch):
+    from filmgraph import validate
+
+    monkeypatch.delenv("FILMGRAPH_SHACL_ENGINE", raising=False)
+    monkeypatch.setattr(validate, "_rust_available", lambda: False)
+    assert validate.default_engine() == "pyshacl"
+    monkeypatch.setattr(validate, "_rust_available", lambda: True)
+    assert validate.default_engine() == "rust"
+    monkeypatch.setenv("FILMGRAPH_SHACL_ENGINE", "pyshacl")
+    assert validate.default_engine() == "pyshacl"
 
 
 def test_the_same_film_twice_in_a_batch_is_validated_as_two_writes():
