@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -131,3 +133,58 @@ def oxigraph_server(tmp_path):
     yield start
     for server in started:
         stop_server(server)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    content_type: str = "application/sparql-results+json"
+
+
+class ScriptedEndpoint:
+    """An HTTP endpoint on 127.0.0.1 for client tests where a real server cannot be told to fail:
+    it answers GET and POST with the queued replies, then with `default`, and records each request
+    (method, path, headers)."""
+
+    def __init__(self) -> None:
+        self.script: list[Reply] = []
+        self.default = Reply()
+        self.seen: list[dict] = []
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                endpoint.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
+                reply = endpoint.script.pop(0) if endpoint.script else endpoint.default
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/sparql"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def scripted_endpoint():
+    endpoint = ScriptedEndpoint()
+    yield endpoint
+    endpoint.close()

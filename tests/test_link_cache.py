@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import Reply
 
 from filmgraph.errors import QueryError, UsageError
 from filmgraph.link import LINKS_GRAPH, load_profile, open_client
@@ -20,37 +19,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "link" / "wikidata-mini.ttl"
 ANSWER = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}})
 
 
-class _Endpoint(http.server.BaseHTTPRequestHandler):
-    """Answers with the statuses queued in `script`, then 200; records what each request looked like."""
-
-    script: list[tuple[int, dict]] = []
-    seen: list[dict] = []
-
-    def do_GET(self):
-        type(self).seen.append({"agent": self.headers.get("User-Agent"), "path": self.path})
-        status, headers = type(self).script.pop(0) if type(self).script else (200, {})
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        body = ANSWER.encode() if status == 200 else b"slow down"
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def endpoint():
-    _Endpoint.script, _Endpoint.seen = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+def endpoint(scripted_endpoint):
+    scripted_endpoint.default = Reply(body=ANSWER.encode())
+    return scripted_endpoint
+
+
+def _slow_down(status: int, **headers) -> Reply:
+    return Reply(status, headers, b"slow down")
 
 
 def _client(url, tmp_path, waits, **options):
@@ -60,26 +36,26 @@ def _client(url, tmp_path, waits, **options):
 
 def test_retry_after_and_backoff_are_honoured(endpoint, tmp_path):
     waits: list[float] = []
-    _Endpoint.script = [(429, {"Retry-After": "7"}), (503, {}), (502, {})]
-    client = _client(endpoint, tmp_path, waits)
+    endpoint.script = [_slow_down(429, **{"Retry-After": "7"}), _slow_down(503), _slow_down(502)]
+    client = _client(endpoint.url, tmp_path, waits)
     assert client.select("SELECT ?x WHERE {}") == [{"x": "1"}]
     assert waits == [7.0, 2.0, 4.0], "Retry-After when given, else back-off doubling per attempt"
     assert client.requests == 4
-    assert all("ops@example.org" in seen["agent"] for seen in _Endpoint.seen)
+    assert all("ops@example.org" in seen["headers"]["User-Agent"] for seen in endpoint.seen)
 
 
 def test_a_second_run_is_answered_from_the_cache(endpoint, tmp_path):
     waits: list[float] = []
-    first = _client(endpoint, tmp_path, waits)
+    first = _client(endpoint.url, tmp_path, waits)
     first.select("SELECT ?x WHERE {}")
-    again = _client(endpoint, tmp_path, waits)
+    again = _client(endpoint.url, tmp_path, waits)
     assert again.select("SELECT ?x WHERE {}") == [{"x": "1"}]
-    assert (again.requests, again.cached, len(_Endpoint.seen)) == (0, 1, 1)
+    assert (again.requests, again.cached, len(endpoint.seen)) == (0, 1, 1)
 
 
 def test_too_long_a_wait_and_hard_errors_are_reported(endpoint, tmp_path):
-    _Endpoint.script = [(429, {"Retry-After": "3600"}), (400, {})]
-    client = _client(endpoint, tmp_path, [])
+    endpoint.script = [_slow_down(429, **{"Retry-After": "3600"}), _slow_down(400)]
+    client = _client(endpoint.url, tmp_path, [])
     with pytest.raises(QueryError, match="asks to wait 3600 s"):
         client.select("SELECT ?x WHERE {}")
     with pytest.raises(QueryError, match="HTTP 400"):

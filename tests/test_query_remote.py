@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import http.server
 import json
-import threading
 
 import pytest
 
-from conftest import run_cli, start_oxigraph, stop_server
+from conftest import Reply, run_cli, start_oxigraph, stop_server
 from filmgraph import query
 from filmgraph.errors import QueryError, StoreError
 from filmgraph.store import open_store
@@ -104,46 +102,16 @@ def test_http_errors_are_clear_messages(servers):
         RemoteStore(servers["plain"].url + "/nothing-here").query("ASK {}")
 
 
-class _Canned(http.server.BaseHTTPRequestHandler):
-    """A tiny endpoint that records each request and answers with the status it is told."""
-
-    status = 200
-    seen: list[dict] = []
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        type(self).seen.append(dict(self.headers))
-        body = b'{"head":{"vars":["x"]},"results":{"bindings":[]}}' if self.status == 200 else b"it broke\n"
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+_EMPTY = b'{"head":{"vars":["x"]},"results":{"bindings":[]}}'
 
 
-@pytest.fixture
-def canned():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Canned.seen = []
-    yield server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
-
-
-def test_auth_headers_and_user_agent_are_sent(canned):
-    server, url = canned
-    _Canned.status = 200
-    r = run_cli("query", "--sparql", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", url,
+def test_auth_headers_and_user_agent_are_sent(scripted_endpoint):
+    scripted_endpoint.default = Reply(body=_EMPTY)
+    r = run_cli("query", "--sparql", "SELECT ?x WHERE { ?x ?p ?o }", "--endpoint", scripted_endpoint.url,
                 "--auth", "ann:s3cret", "--header", "X-Api-Key: abc", "--format", "json")
     assert r.code == 1, r.err  # no rows
     assert json.loads(r.out) == {"head": {"vars": ["x"]}, "results": {"bindings": []}}
-    headers = _Canned.seen[-1]
+    headers = scripted_endpoint.seen[-1]["headers"]
     assert headers["Authorization"] == "Basic " + base64.b64encode(b"ann:s3cret").decode()
     assert headers["X-Api-Key"] == "abc"
     assert headers["User-Agent"].startswith("filmgraph/")
@@ -154,10 +122,9 @@ def test_auth_headers_and_user_agent_are_sent(canned):
     (500, "failed (HTTP 500): it broke"),
     (503, "answered HTTP 503"),
 ])
-def test_cli_reports_http_errors_without_traceback(canned, status, message):
-    server, url = canned
-    _Canned.status = status
-    r = run_cli("query", "series-order", "-p", "series=Pusher", "--endpoint", url)
+def test_cli_reports_http_errors_without_traceback(scripted_endpoint, status, message):
+    scripted_endpoint.default = Reply(status, body=b"it broke\n", content_type="text/plain")
+    r = run_cli("query", "series-order", "-p", "series=Pusher", "--endpoint", scripted_endpoint.url)
     assert r.code == 2
     assert message in r.err and "Traceback" not in r.err
 
