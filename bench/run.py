@@ -302,7 +302,7 @@ def phase_export(args) -> dict:
             target = os.path.join(args.work, f"export.{fmt}")
             t = time.perf_counter()
             with open(target, "wb") as f:
-                export(store.quads(), fmt, f)
+                export(store, fmt, f)
             out[fmt] = {"seconds": time.perf_counter() - t, "mb": round(os.path.getsize(target) / 2**20, 1)}
             if fmt == "nquads":
                 with open(target, "rb") as f:

@@ -114,13 +114,13 @@ def _run_export(args: argparse.Namespace) -> int:
             tmp = f"{args.output}.partial"
             try:
                 with open(tmp, "wb") as out:
-                    export(store.quads(), args.format, out)
+                    export(store, args.format, out)
                 os.replace(tmp, args.output)
             except OSError as e:
                 _err(f"cannot write {args.output}: {e.strerror}")
                 return EXIT_USAGE
         else:
-            export(store.quads(), args.format, sys.stdout.buffer)
+            export(store, args.format, sys.stdout.buffer)
             sys.stdout.flush()
     return EXIT_OK
 

@@ -5,11 +5,11 @@ the same quads export the same bytes. Turtle and N-Triples hold one graph: they 
 of the record graphs. JSON-LD is compacted with ontology/context.jsonld, film by film, so that
 each film reads as a schema.org Movie object a web page could embed.
 
-From the embedded store the statements never pass through Python one by one: pyoxigraph dumps
-them graph by graph, on as many threads as there are cores (the dump releases the GIL and reading
-the on-disk store is its cost), to a temporary file, and a byte-wise external sort (`LC_ALL=C
-sort`, bounded memory) orders them; UTF-8 byte order is code point order, so the result is the
-same as sorting the strings (docs/performance.md).
+From the embedded store (a backend declaring `native-dump`) the statements never pass through
+Python one by one: pyoxigraph dumps them graph by graph, on as many threads as there are cores
+(the dump releases the GIL and reading the on-disk store is its cost), to a temporary file, and a
+byte-wise external sort (`LC_ALL=C sort`, bounded memory) orders them; UTF-8 byte order is code
+point order, so the result is the same as sorting the strings (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -53,14 +53,18 @@ def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     return [unique[k] for k in sorted(unique)]
 
 
-def export(quads: Iterable[ox.Quad], fmt: str, output: IO[bytes]) -> None:
-    """Write `quads` (a store's `quads()` takes the fast path) in `fmt`, sorted, to `output`."""
+def export(source: Any, fmt: str, output: IO[bytes]) -> None:
+    """Write a store (a Backend) or any iterable of quads in `fmt`, sorted, to `output`. A backend
+    that declares `native-dump` is dumped in Rust; anything else is read quad by quad."""
+    from filmgraph.store.base import NATIVE_DUMP
+
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    store = getattr(quads, "oxigraph_store", None)
-    if store is not None:
-        _export_store(store, fmt, output)
-    elif fmt == "jsonld":
+    if NATIVE_DUMP in getattr(source, "capabilities", ()):
+        _export_store(source.oxigraph, fmt, output)
+        return
+    quads = source.quads() if callable(getattr(source, "quads", None)) else source
+    if fmt == "jsonld":
         write_jsonld(quads, output)
     elif fmt == "nquads":
         for line in sorted(f"{q} .\n" for q in quads):

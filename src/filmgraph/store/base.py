@@ -11,6 +11,8 @@ LOCAL = "local"
 TRANSACTIONS = "transactions"
 BULK_LOAD = "bulk-load"
 UPDATE = "update"
+# The backend hands its pyoxigraph store (`.oxigraph`) to exporters, which dump it in Rust.
+NATIVE_DUMP = "native-dump"
 
 
 @dataclass(slots=True)

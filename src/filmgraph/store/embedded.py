@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import Settings
-from filmgraph.store.base import BULK_LOAD, LOCAL, TRANSACTIONS, UPDATE, WriteStats
+from filmgraph.store.base import BULK_LOAD, LOCAL, NATIVE_DUMP, TRANSACTIONS, UPDATE, WriteStats
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
 
@@ -19,7 +19,7 @@ LOCK_FILE = "filmgraph.lock"
 
 
 class EmbeddedStore:
-    capabilities = frozenset({LOCAL, TRANSACTIONS, BULK_LOAD, UPDATE})
+    capabilities = frozenset({LOCAL, TRANSACTIONS, BULK_LOAD, UPDATE, NATIVE_DUMP})
 
     def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None):
         self.location = location
@@ -145,7 +145,7 @@ class EmbeddedStore:
         return self._store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
 
     def quads(self) -> Iterator[ox.Quad]:
-        return StoreQuads(self._store)
+        return self._store.quads_for_pattern(None, None, None, None)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
@@ -165,23 +165,6 @@ class EmbeddedStore:
     def is_empty(self) -> bool:
         """True when the store holds no quad; unlike `len`, which counts them all, it reads one."""
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
-
-
-class StoreQuads:
-    """Every quad of a store, iterated lazily; it keeps hold of the store so that an exporter
-    can dump it in Rust instead of pulling quads one by one through Python."""
-
-    def __init__(self, store: ox.Store):
-        self.oxigraph_store = store
-        self._iter: Iterator[ox.Quad] | None = None
-
-    def __iter__(self) -> Iterator[ox.Quad]:
-        if self._iter is None:
-            self._iter = self.oxigraph_store.quads_for_pattern(None, None, None, None)
-        return self._iter
-
-    def __next__(self) -> ox.Quad:
-        return next(iter(self))
 
 
 def _size(mapped: Any) -> int:
