@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import json
 
 import pyoxigraph as ox
@@ -145,3 +147,14 @@ def test_plain_quads_export_like_the_store(fmt, sample_store, exports):
     with open_store(str(sample_store)) as store:
         export(list(store.quads()), fmt, out)
     assert out.getvalue() == exports[fmt].read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "turtle", "jsonld"])
+def test_a_reader_that_stops_early_ends_the_export_quietly(fmt, sample_store):
+    """`filmgraph export | head -1`: no traceback, exit 0, whichever process meets the closed pipe."""
+    proc = subprocess.Popen([sys.executable, "-m", "filmgraph", "export", "--store", str(sample_store), "--format", fmt],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert (proc.wait(timeout=60), err) == (0, "")

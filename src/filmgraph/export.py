@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -140,12 +141,20 @@ def _sort_lines(path: str, tmp: str, output: IO[bytes], *, unique: bool) -> None
         fileno = None
     if fileno is not None:
         output.flush()
-        subprocess.run(command, stdout=fileno, env=env, check=True)
+        _check_sort(subprocess.run(command, stdout=fileno, env=env).returncode)
         return
     with subprocess.Popen(command, stdout=subprocess.PIPE, env=env) as proc:
         shutil.copyfileobj(proc.stdout, output, 1 << 20)
-    if proc.returncode:
-        raise OSError(f"sort exited with status {proc.returncode}")
+    _check_sort(proc.returncode)
+
+
+def _check_sort(status: int) -> None:
+    """`sort` stopped by SIGPIPE means the reader went away (`filmgraph export | head`): the same
+    BrokenPipeError a write of our own would raise, which the CLI ends quietly on."""
+    if status == -signal.SIGPIPE:
+        raise BrokenPipeError("the reader of the export closed the pipe")
+    if status:
+        raise OSError(f"sort exited with status {status}")
 
 
 @cache
