@@ -7,24 +7,11 @@ import pytest
 
 pytest.importorskip("shacl", reason="the Rust engine has no wheel for this platform (filmgraph uses pySHACL here)")
 
-from test_shapes_fixtures import FIXTURES, RULES, views_of  # noqa: E402
-from filmgraph.mapping import map_record  # noqa: E402
-from filmgraph.readers import read_file  # noqa: E402
-from filmgraph.store.embedded import EmbeddedStore  # noqa: E402
-from filmgraph.validate import neighbourhood, validate_views  # noqa: E402
-
-STAMP = "2026-01-01T00:00:00Z"
+from test_shapes_fixtures import FIXTURES, RULES, fixture_report  # noqa: E402
 
 
 def results(folder, which, tmp_path, engine):
-    views = views_of(next(folder.glob(f"{which}.*")))
-    context: list = []
-    if (folder / "store").is_dir():
-        with EmbeddedStore(str(tmp_path / f"store-{which}-{engine}"), write=True) as store:
-            store.replace_graphs(map_record(r, STAMP) for f in sorted((folder / "store").glob("*.json"))
-                                 for r in read_file(str(f)).records)
-            context = neighbourhood(store, views)
-    report = validate_views(views, context, engine=engine)
+    report = fixture_report(folder, which, tmp_path, engine)
     return sorted((p.severity, p.focus, p.path, str(p.value) if p.value is not None else None, p.message, p.shape,
                    p.constraint, p.field, p.line) for p in report.problems)
 

@@ -48,16 +48,21 @@ def views_of(path: Path) -> list[RecordView]:
     return [RecordView.of(map_record(r, STAMP)) for r in read_file(str(path)).records]
 
 
-def found(folder: Path, which: str, tmp_path: Path) -> set[tuple[str, str, str | None]]:
-    fixture = next(folder.glob(f"{which}.*"))
-    views = views_of(fixture)
+def fixture_report(folder: Path, which: str, tmp_path: Path, engine: str):
+    """The report on a fixture, with the records of its `store/` folder (if any) in a store as context."""
+    views = views_of(next(folder.glob(f"{which}.*")))
     context: list = []
     if (folder / "store").is_dir():
-        with EmbeddedStore(str(tmp_path / f"store-{which}"), write=True) as store:
+        with EmbeddedStore(str(tmp_path / f"store-{which}-{engine}"), write=True) as store:
             store.replace_graphs(map_record(r, STAMP) for f in sorted((folder / "store").glob("*.json"))
                                  for r in read_file(str(f)).records)
             context = neighbourhood(store, views)
-    report = validate_views(views, context)
+    return validate_views(views, context, engine=engine)
+
+
+def found(folder: Path, which: str, tmp_path: Path) -> set[tuple[str, str, str | None]]:
+    """What pySHACL, the reference engine, reports (the Rust engine is held to it in test_shapes_engines)."""
+    report = fixture_report(folder, which, tmp_path, "pyshacl")
     return {(severity, focus, path) for severity, focus, path, *_ in results_of(report.graph)}
 
 
