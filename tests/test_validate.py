@@ -255,3 +255,19 @@ def test_whole_store_validation_finds_what_no_validate_let_in(cli, tmp_path):
     line = line_of(kit, "Certificate: 19")
     assert f"19 is not a certificate the BBFC issues (value \"19\")  [{kit}:{line}]" in result.out
     assert "1 record: 1 does not conform" in result.out
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "rust"])
+def test_the_report_graph_is_built_only_when_asked_for(engine):
+    """Ingest reads results, never the report graph; `--format turtle` asks for it and gets it."""
+    if engine == "rust":
+        pytest.importorskip("shacl")
+    record = FilmRecord("Bare", Source("a.csv", "csv", row=2), year=2001)
+    report = validate_batch([map_record(record, STAMP)], engine=engine)
+    assert report.problems, "a record without a cast or director has something to report"
+    if engine == "rust":
+        assert callable(report.report_graph)
+    graph = report.graph
+    assert not callable(report.report_graph)
+    results = list(graph.subjects(rdflib.RDF.type, SH.ValidationResult))
+    assert len(results) == len(report.problems)

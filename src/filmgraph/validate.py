@@ -1,8 +1,9 @@
 """SHACL validation of record graphs: before they land (ingest), on paths, or over the whole store.
 
-pySHACL is the engine, run over an in-memory pyoxigraph store (its SPARQL constraints then run in
+Two engines run the same shapes: the Rust `shacl` package where it is installed (the default), and
+pySHACL, the reference, over an in-memory pyoxigraph store (its SPARQL constraints then run in
 Oxigraph, which parses a query in microseconds where rdflib takes a tenth of a second per focus
-node); `FILMGRAPH_SHACL_ENGINE=rust` swaps in the Rust `shacl` package, held to the same reports.
+node); `FILMGRAPH_SHACL_ENGINE` picks one, and tests hold them to the same reports.
 Validation is incremental: the data graph is the batch's record graphs plus, from the store, only
 the neighbourhood the cross-record rules read (the other members of each series the batch touches).
 Neighbours are fetched without their `rdf:type`, so they are context, never focus nodes: the cost
@@ -216,11 +217,18 @@ class RecordReport:
 
 @dataclass
 class Report:
-    """What a validation found, by record; `graph` is pySHACL's `sh:ValidationReport` (rdflib)."""
+    """What a validation found, by record, and the engine's `sh:ValidationReport` as an rdflib graph."""
 
     records: list[RecordReport]
-    graph: Any
+    report_graph: Any
+    """The graph, or a function that builds it: only `--format turtle` reads it, so ingest never pays."""
     unattributed: list[Problem] = field(default_factory=list)
+
+    @property
+    def graph(self) -> Any:
+        if callable(self.report_graph):
+            self.report_graph = self.report_graph()
+        return self.report_graph
 
     @property
     def problems(self) -> list[Problem]:
@@ -337,7 +345,7 @@ def validate_views(views: list[RecordView], context: Iterable[ox.Triple] = (), e
     if len(parts) == 1:
         return parts[0]
     by_view = {id(rr.view): rr for part in parts for rr in part.records}
-    return Report([by_view[id(v)] for v in views], _merge_reports([p.graph for p in parts]),
+    return Report([by_view[id(v)] for v in views], lambda: _merge_reports([p.graph for p in parts]),
                   [p for part in parts for p in part.unattributed])
 
 
@@ -394,18 +402,19 @@ def _rust_shapes():
 
 def run_rust(text: str):
     """The Rust `shacl` engine over the data graph's N-Triples: results as `results_of` gives them,
-    and the report graph (rdflib) for `--format turtle`."""
+    and a function that builds the report graph (rdflib) when one is asked for."""
     import rdflib
     from rdflib.util import from_n3
 
     report = _rust_shapes().validate_text(text, format="ntriples", allow_warnings=True)
+
     def iri(text: str | None) -> str | None:
         """`<iri>` to the IRI; a blank node or a complex path (not a bare predicate) to None."""
         return text[1:-1] if text and text.startswith("<") and text.endswith(">") else None
 
     out = [(r.severity, iri(r.focus_node), iri(r.path), from_n3(r.value) if r.value else None, r.message or "",
             iri(r.source_shape), r.component) for r in report.results]
-    return sorted(out, key=_order), rdflib.Graph().parse(data=report.serialize("turtle"), format="turtle")
+    return sorted(out, key=_order), lambda: rdflib.Graph().parse(data=report.serialize("turtle"), format="turtle")
 
 
 def attribute(views: list[RecordView], results, report_graph, data: ox.Store | None = None, around: str = "") -> Report:
