@@ -158,3 +158,29 @@ def test_a_reader_that_stops_early_ends_the_export_quietly(fmt, sample_store):
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert (proc.wait(timeout=60), err) == (0, "")
+
+
+def test_a_write_that_fails_on_a_dump_thread_fails_the_export(sample_store):
+    """A full disk while the store is dumped on several threads is an error in the caller, not a
+    traceback on a thread and a short file."""
+    from filmgraph.export import dump_lines
+    from filmgraph.store import open_store
+
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    with open_store(str(sample_store)) as store, pytest.raises(OSError, match="No space left"):
+        dump_lines(store.oxigraph, Full(), quads=True, threads=2)
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "ntriples", "turtle", "trig"])
+def test_without_a_sort_command_the_lines_are_sorted_in_memory(fmt, sample_store, exports, monkeypatch):
+    from filmgraph import export as exporter
+    from filmgraph.store import open_store
+
+    monkeypatch.setattr(exporter.shutil, "which", lambda name: None)
+    out = io.BytesIO()
+    with open_store(str(sample_store)) as store:
+        exporter.export(store, fmt, out)
+    assert out.getvalue() == exports[fmt].read_bytes()

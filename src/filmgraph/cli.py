@@ -213,7 +213,8 @@ QUERY_EPILOG = """examples:
   filmgraph query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }'
   filmgraph query series-order -p series=Pusher --endpoint http://127.0.0.1:7878/query
 
-Names and titles match exactly as the records spell them (find them with: filmgraph query find -p text=...).
+People and series match in any spelling (case and accents aside); titles match exactly as the
+records spell them. Find a name by a fragment with: filmgraph query find -p text=...
 exit codes: 0 rows found, 1 no rows (or ASK false), 2 usage, syntax, timeout or endpoint error."""
 
 
@@ -336,7 +337,8 @@ def _add_validate(sub) -> None:
   filmgraph validate --store films
   filmgraph validate --format json new/ > report.json
 
-FILMGRAPH_SHACL_ENGINE=rust (here and for ingest) uses the Rust shacl engine: the same reports, faster.
+FILMGRAPH_SHACL_ENGINE=pyshacl|rust (here and for ingest) picks the engine; by default the Rust
+shacl package where it is installed, else pySHACL: the same reports either way.
 exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or input error.""",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)

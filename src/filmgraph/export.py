@@ -107,15 +107,21 @@ def dump_lines(store: ox.Store, output: IO[bytes], *, quads: bool, threads: int 
     dumped on `threads` threads, each writing whole graphs."""
     graphs: list = [ox.DefaultGraph(), *store.named_graphs()]
     lock = threading.Lock()
+    failures: list[BaseException] = []
 
     def work(part: list) -> None:
-        for graph in part:
-            text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-            if quads and isinstance(graph, ox.NamedNode):
-                # A raw newline never occurs inside an N-Triples line, so each " .\n" ends a statement.
-                text = text.replace(b" .\n", f" {graph} .\n".encode())
-            with lock:
-                output.write(text)
+        try:
+            for graph in part:
+                if failures:
+                    return
+                text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                if quads and isinstance(graph, ox.NamedNode):
+                    # A raw newline never occurs inside an N-Triples line, so each " .\n" ends a statement.
+                    text = text.replace(b" .\n", f" {graph} .\n".encode())
+                with lock:
+                    output.write(text)
+        except BaseException as e:  # raised again in the caller's thread, where it can be reported
+            failures.append(e)
 
     count = max(1, min(threads or os.cpu_count() or 1, len(graphs)))
     workers = [threading.Thread(target=work, args=(graphs[i::count],)) for i in range(count)]
@@ -123,6 +129,8 @@ def dump_lines(store: ox.Store, output: IO[bytes], *, quads: bool, threads: int 
         worker.start()
     for worker in workers:
         worker.join()
+    if failures:
+        raise failures[0]
 
 
 def _sort_lines(path: str, tmp: str, output: IO[bytes], *, unique: bool) -> None:

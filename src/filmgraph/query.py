@@ -4,7 +4,7 @@ A query file opens with a comment header (docs/queries.md):
 
     # title: A director's filmography
     # description: ...
-    # param: director string
+    # param: director person
     # param: min_films integer 2
 
 Parameter values become typed RDF terms and are joined into the query as a VALUES block inside
