@@ -22,6 +22,8 @@ class Source:
     kind: str
     row: int | None = None
     sha256: str | None = None
+    pages: list[int] | None = None
+    """First line of each page, for paged sources (PDF): a line number then reads as page and line."""
 
 
 @dataclass(slots=True)
@@ -137,6 +139,8 @@ class FilmRecord:
     notes: list[Note] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
     """Source line of each field, keyed by field path (``year``, ``cast[3]``, ``releases[0]``)."""
+    rules: dict[str, str] = field(default_factory=dict)
+    """How each field was read (section and rule, e.g. ``CAST: leader list``), keyed like `lines`."""
 
 
 @dataclass(slots=True)

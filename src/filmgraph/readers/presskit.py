@@ -7,17 +7,16 @@ line the reader cannot place becomes a note and a warning; nothing is dropped. S
 
 from __future__ import annotations
 
-import codecs
 import datetime
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from filmgraph import codes
 from filmgraph.errors import InputError
 from filmgraph.identity import fold, nfc
+from filmgraph.readers.text import extract_text
 from filmgraph.record import (
     CastMember,
     Certificate,
@@ -175,29 +174,12 @@ def read_presskit(path: str, data: bytes | None = None) -> tuple[list[FilmRecord
                 data = f.read()
         except OSError as e:
             raise InputError(f"cannot read: {e.strerror}", path=path) from None
-    lines = _decode(path, data).split("\n")
-    reader = _Reader(path, lines)
+    extracted = extract_text(path, data)
+    reader = _Reader(path, extracted.text.split("\n"))
+    reader.record.source.pages = extracted.pages
     reader.record.source.sha256 = hashlib.sha256(data).hexdigest()
     reader.read()
     return [reader.record], reader.warnings
-
-
-def _decode(path: str, data: bytes) -> str:
-    """UTF-8 first (BOM stripped), then cp1252 so Latin-1 kits keep their letters."""
-    if b"\x00" in data:
-        raise InputError("binary file, not a press kit", path=path)
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    if not text.strip():
-        raise InputError("empty file, not a press kit", path=path)
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class _Reader:
