@@ -18,7 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# Beside a checkout (/work/main -> /work/shared), or two levels up from a worktree (/work/wt/<branch>).
+SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
+                   ROOT.parent / "shared" / "data")
 FIXED_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: reproducible ingest times in tests
 
 
@@ -51,7 +53,7 @@ def cli():
 def sample_store(tmp_path_factory) -> Path:
     """A store holding every sample record in records/ (read-only for tests: copy it to change it)."""
     store = tmp_path_factory.mktemp("sample") / "store"
-    result = run_cli("ingest", "--store", str(store), str(RECORDS))
+    result = run_cli("ingest", "--store", str(store), "--root", str(ROOT), str(RECORDS))
     assert result.code == 0, result.err
     return store
 

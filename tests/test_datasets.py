@@ -12,6 +12,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from conftest import RECORDS, run_cli
@@ -62,14 +63,24 @@ def test_movielens_counts(movielens):
     assert any("movies.csv row 5603" in line and "emma-1996" in line and "as row 652" in line for line in refused)
 
 
+def _graph_of(store, film_key: str) -> str:
+    """The one record graph that describes the film (record graphs are named from their source row)."""
+    rows = list(store.query("PREFIX fg: <https://w3id.org/filmgraph/ontology#> "
+                            "SELECT ?g ?film WHERE { GRAPH ?g { ?g fg:describes ?film } }",
+                            {"film": ox.NamedNode(FILM + film_key)}))
+    assert len(rows) == 1, (film_key, rows)
+    assert rows[0]["g"].value.startswith(GRAPH + "file/")
+    return rows[0]["g"].value
+
+
 def test_movielens_films_fact_by_fact(movielens):
     store, _ = movielens
     with open_store(str(store)) as s:
-        veronique = read_record(s, GRAPH + "movielens/the-double-life-of-veronique-1991")
-        seven = read_record(s, GRAPH + "movielens/seven-1995")
-        miserables = read_record(s, GRAPH + "movielens/les-miserables-1995")
-        pusher = read_record(s, GRAPH + "movielens/pusher-1996")
-        toy = read_record(s, GRAPH + "movielens/toy-story-1995")
+        veronique = read_record(s, _graph_of(s, "the-double-life-of-veronique-1991"))
+        seven = read_record(s, _graph_of(s, "seven-1995"))
+        miserables = read_record(s, _graph_of(s, "les-miserables-1995"))
+        pusher = read_record(s, _graph_of(s, "pusher-1996"))
+        toy = read_record(s, _graph_of(s, "toy-story-1995"))
     assert (veronique.title, veronique.year) == ("The Double Life of Veronique", 1991)
     assert [(t.text, t.language) for t in veronique.alternate_titles] == [("La Double Vie de Véronique", None)]
     assert (veronique.ids.imdb, veronique.ids.tmdb) == ("tt0101765", "1600")
@@ -129,11 +140,11 @@ def test_vega_counts(vega):
 def test_vega_films_fact_by_fact(vega):
     store, _ = vega
     with open_store(str(store)) as s:
-        land_girls = read_record(s, GRAPH + "vega/the-land-girls-1998")
-        titanic = read_record(s, GRAPH + "vega/titanic-1997")
-        numeric = read_record(s, GRAPH + "vega/1776-1972")
-        asterix = read_record(s, GRAPH + "vega/asterix-aux-jeux-olympiques-2008")
-        naked_gun = read_record(s, GRAPH + "vega/the-naked-gun-212-the-smell-of-fear-1991")
+        land_girls = read_record(s, _graph_of(s, "the-land-girls-1998"))
+        titanic = read_record(s, _graph_of(s, "titanic-1997"))
+        numeric = read_record(s, _graph_of(s, "1776-1972"))
+        asterix = read_record(s, _graph_of(s, "asterix-aux-jeux-olympiques-2008"))
+        naked_gun = read_record(s, _graph_of(s, "the-naked-gun-212-the-smell-of-fear-1991"))
         graphs = s.named_graphs()
     assert len(graphs) == 3198
     assert land_girls.year == 1998 and land_girls.directors == [] and land_girls.runtimes == []

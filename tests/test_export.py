@@ -105,7 +105,7 @@ def test_jsonld_expanded_with_pyld_is_isomorphic(exports, store_quads):
 def test_jsonld_film_reads_as_a_schema_org_movie(exports):
     doc = json.loads(exports["jsonld"].read_text(encoding="utf-8"))
     assert doc["@context"]["@vocab"] == "https://schema.org/"
-    graph = next(g for g in doc["@graph"] if g.get("@id", "").endswith("graph/presskit/pusher-ii-with-blood-on-my-hands-2004"))
+    graph = next(g for g in doc["@graph"] if g.get("@id", "").endswith("graph/file/records/pusher-ii-2004.txt"))
     films = [node for node in graph["@graph"] if node.get("@type") == "Movie"
              and node.get("name") == "Pusher II: With Blood on My Hands"]
     assert films, "the seed's film is a Movie object"

@@ -102,10 +102,10 @@ EXPECTED = {
     ]),
     "data-quality-gaps": ({}, [(P3, "2005", "certificate")]),
     "record-graphs": ({}, [
-        ("id:graph/json/pusher-ii-with-blood-on-my-hands-2004", P2, "json", "records/pusher-ii-2004.json", None),
-        ("id:graph/presskit/pusher-1996", "Pusher", "presskit", "records/pusher-1996.txt", None),
-        ("id:graph/presskit/pusher-ii-with-blood-on-my-hands-2004", P2, "presskit", "records/pusher-ii-2004.txt", None),
-        ("id:graph/presskit/pusher-iii-im-the-angel-of-death-2005", P3, "presskit", "records/pusher-iii-2005.txt", None),
+        ("id:graph/file/records/pusher-1996.txt", "Pusher", "presskit", "records/pusher-1996.txt", None),
+        ("id:graph/file/records/pusher-ii-2004.json", P2, "json", "records/pusher-ii-2004.json", None),
+        ("id:graph/file/records/pusher-ii-2004.txt", P2, "presskit", "records/pusher-ii-2004.txt", None),
+        ("id:graph/file/records/pusher-iii-2005.txt", P3, "presskit", "records/pusher-iii-2005.txt", None),
     ]),
     "find": ({"text": "BURI"}, [("Person", "Zlatko Buric"), ("Person", "Zlatko Burić")]),
 }
@@ -363,7 +363,7 @@ def test_tsv_and_xml_follow_the_w3c_formats(store):
 
 def test_table_compacts_iris_and_prints_literals_plain(store):
     text = results.table(run_named(store, "record-graphs"))
-    assert "id:graph/presskit/pusher-1996" in text and '"' not in text
+    assert "id:graph/file/records/pusher-1996.txt" in text and '"' not in text
     assert text.splitlines()[-1] == "(4 rows)"
 
 

@@ -65,13 +65,14 @@ def test_json_and_yaml_give_the_same_record():
 def test_round_trip_every_field_through_the_store_and_an_export(tmp_path):
     """Done-when: a JSON record with every field, ingested and exported, read back from the graph, is the same."""
     store, dump = tmp_path / "store", tmp_path / "export.nq"
-    result = run_cli("ingest", "--store", str(store), str(EVERY_FIELD))
+    result = run_cli("ingest", "--store", str(store), "--root", str(EVERY_FIELD.parent), str(EVERY_FIELD))
     assert result.code == 0, result.err
     assert run_cli("export", "--store", str(store), "--format", "nquads", "-o", str(dump)).code == 0
     original = canonical(read_file(str(EVERY_FIELD)).records[0])
+    original.source.root_path, original.source.absolute_path = EVERY_FIELD.name, str(EVERY_FIELD)
 
     quads = list(ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS))
-    graph = "https://w3id.org/filmgraph/id/graph/json/harbour-lights-a-copenhagen-story-2003"
+    graph = f"https://w3id.org/filmgraph/id/graph/file/{EVERY_FIELD.name}"
     back = record_from_triples(graph, ((q.subject, q.predicate, q.object) for q in quads
                                        if q.graph_name.value == graph))
     for f in dataclasses.fields(FilmRecord):
@@ -149,7 +150,7 @@ def test_native_csv_compact_cells():
 def test_csv_bad_row_one_message_per_problem_and_the_good_rows_land(tmp_path):
     """Done-when: year 19x4, an unknown column, a cast cell that cannot be split: file, row, column each."""
     store, path = tmp_path / "store", FIXTURES / "bad-rows.csv"
-    result = run_cli("ingest", "--store", str(store), str(path))
+    result = run_cli("ingest", "--store", str(store), "--root", str(FIXTURES), str(path))
     assert result.code == 1, result.err  # data refused, not an unreadable file
     assert "Traceback" not in result.err
     problems = _problem_lines(result.err)
@@ -161,20 +162,20 @@ def test_csv_bad_row_one_message_per_problem_and_the_good_rows_land(tmp_path):
     assert len(header) == 1 and f"{path}:1" in header[0] and "not a record field" in header[0]
     assert "2 records from 1 files: 2 added" in result.out and "1 refused" in result.out
     assert "refused: 1 cell without a column, invalid cast, invalid year" in result.out
-    assert _graphs(store) == ["https://w3id.org/filmgraph/id/graph/csv/harbour-nights-2001",
-                              "https://w3id.org/filmgraph/id/graph/csv/the-lighthouse-keeper-1999"]
+    assert _graphs(store) == ["https://w3id.org/filmgraph/id/graph/file/bad-rows.csv/row/2",
+                              "https://w3id.org/filmgraph/id/graph/file/bad-rows.csv/row/4"]
 
 
 def test_spreadsheet_through_a_column_mapping(tmp_path):
     store = tmp_path / "store"
     result = run_cli("ingest", "--store", str(store), "--map", str(FIXTURES / "mappings" / "spreadsheet.yaml"),
-                     str(FIXTURES / "spreadsheet.csv"))
+                     "--root", str(FIXTURES), str(FIXTURES / "spreadsheet.csv"))
     assert result.code == 1, result.err
     (problem,) = _problem_lines(result.err)
     assert "spreadsheet.csv row 4" in problem and "column 'Released'" in problem and "'sometime in 2003'" in problem
     assert "2 added" in result.out and "1 refused" in result.out
-    graph = "https://w3id.org/filmgraph/id/graph/studio-sheet/harbour-nights-2001"
-    assert _graphs(store) == [graph, "https://w3id.org/filmgraph/id/graph/studio-sheet/the-lighthouse-keeper-1999"]
+    graph = "https://w3id.org/filmgraph/id/graph/file/spreadsheet.csv/row/2"
+    assert _graphs(store) == [graph, "https://w3id.org/filmgraph/id/graph/file/spreadsheet.csv/row/3"]
     with open_store(str(store)) as s:
         record = read_record(s, graph)
     assert (record.source.kind, record.source.row, record.year) == ("studio-sheet", 2, 2001)

@@ -54,6 +54,10 @@ def _add_ingest(sub) -> None:
     p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+    p.add_argument("--root", metavar="DIR", help="name record graphs by path relative to DIR (default: the working "
+                   "folder, or the paths' common folder when they lie outside it; docs/records.md)")
+    p.add_argument("--prune", metavar="DIR", action="append", default=[],
+                   help="also remove the records of files under DIR that no longer exist (repeatable)")
     p.set_defaults(run=_run_ingest)
 
 
@@ -63,12 +67,20 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.store import open_store
 
     files = list(expand_paths(args.paths))
+    if args.root is None:
+        from filmgraph.identity import default_root
+
+        args.root = default_root(args.paths)
     with open_store(_store_path(args), write=True) as store:
         report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
-                        **_ingest_options(args))
+                        root=args.root, prune=args.prune, **_ingest_options(args))
     if not args.quiet:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        for collision in report.collisions:
+            print(f"warning: {collision}", file=sys.stderr)
+        for graph in report.removed:
+            print(f"removed {graph}", file=sys.stderr)
         for line in report.validation_warnings:
             print(line, file=sys.stderr)
     for refusal in report.refused:
@@ -89,6 +101,42 @@ def _ingest_options(args: argparse.Namespace) -> dict:
 
         options["validator"] = ingest_validator()
     return options
+
+
+# ---- remove -------------------------------------------------------------------------------------
+
+def _add_remove(sub) -> None:
+    p = sub.add_parser("remove", help="remove records from the store",
+                       description="Remove record graphs, named by their source file (or folder), their graph "
+                                   "IRI, or the film they describe (every record of it). All in one transaction; "
+                                   "prints each graph removed.",
+                       epilog="""examples:
+  filmgraph remove records/godfather.txt
+  filmgraph remove https://w3id.org/filmgraph/id/graph/file/records/films.csv/row/3
+  filmgraph remove https://w3id.org/filmgraph/id/film/the-godfather-1972
+
+exit codes: 0 removed, 1 nothing matched, 2 usage or input error.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("targets", nargs="+", metavar="TARGET", help="source file or folder, record graph IRI or film IRI")
+    p.add_argument("--root", metavar="DIR", help="the root the files were ingested under (as for ingest)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be removed; change nothing")
+    p.set_defaults(run=_run_remove)
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    from filmgraph.remove import remove
+    from filmgraph.store import open_store
+
+    with open_store(_store_path(args), write=not args.dry_run) as store:
+        removed, unmatched = remove(store, args.targets, root=args.root, dry_run=args.dry_run)
+    for graph in removed:
+        print(f"{'would remove' if args.dry_run else 'removed'} {graph}")
+    for target in unmatched:
+        _err(f"no record in the store comes from or is about {target!r}; nothing removed")
+    if not unmatched:
+        print(f"{len(removed)} record graphs {'would be ' if args.dry_run else ''}removed")
+    return EXIT_OK if removed and not unmatched else EXIT_NONCONFORMING
 
 
 # ---- export -------------------------------------------------------------------------------------
@@ -377,7 +425,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
+VERBS: list[Callable] = [_add_ingest, _add_remove, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:

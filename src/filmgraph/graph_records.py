@@ -89,8 +89,9 @@ def record_from_triples(graph: str, triples: Iterable[tuple[Any, Any, Any]]) -> 
     film = film_node.value
     src = g.one(graph, PROV.wasDerivedFrom).value
     row = g.text(src, FG.sourceRow)
-    source = Source(g.text(src, FG.sourcePath), g.text(src, FG.sourceFormat), int(row) if row else None,
-                    g.text(src, FG.sha256))
+    relative, absolute = g.text(src, FG.sourcePath), g.text(src, FG.absolutePath)
+    source = Source(absolute or relative, g.text(src, FG.sourceFormat), int(row) if row else None,
+                    g.text(src, FG.sha256), root_path=relative if absolute else None, absolute_path=absolute)
     r = FilmRecord(title=g.text(film, SDO.name), source=source, year=_year(g, film))
 
     original = g.one(film, FG.originalTitle)

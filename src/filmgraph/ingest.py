@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from filmgraph import identity
 from filmgraph.errors import InputError
-from filmgraph.mapping import MappedRecord, ingest_time, map_record
+from filmgraph.mapping import MappedRecord, ingest_time, map_record, record_graph, resolve_identities
 from filmgraph.readers import ReadResult, expand_paths, read_file
 from filmgraph.record import ReaderWarning
 from filmgraph.store.base import Backend, WriteStats
@@ -39,6 +40,17 @@ class Refusal:
 
 
 @dataclass(slots=True)
+class SourceRead:
+    """A file read in full: the record graphs it gives now, and those of its rows that were refused
+    (whose earlier graphs stay). Any other graph of this source in the store is stale."""
+
+    absolute_path: str
+    root_path: str
+    graphs: list[str]
+    refused: list[str]
+
+
+@dataclass(slots=True)
 class IngestReport:
     files: int = 0
     records: int = 0
@@ -46,6 +58,10 @@ class IngestReport:
     warnings: list[ReaderWarning] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     validation_warnings: list[str] = field(default_factory=list)
+    sources: list[SourceRead] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Record graphs removed: what a re-read source no longer says, and what --prune found gone."""
+    collisions: list[identity.Collision] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -57,8 +73,9 @@ class IngestReport:
     def summary(self) -> str:
         w = self.written
         return (f"{self.records} records from {self.files} files: {w.added} added, {w.replaced} replaced, "
-                f"{w.unchanged} unchanged, {len(self.refused)} refused; {w.triples} triples written; "
-                f"{len(self.warnings)} warnings" + self._refusal_groups())
+                f"{w.unchanged} unchanged, {len(self.refused)} refused"
+                + (f", {len(self.removed)} removed" if self.removed else "")
+                + f"; {w.triples} triples written; {len(self.warnings)} warnings" + self._refusal_groups())
 
     def _refusal_groups(self) -> str:
         """A second line counting refusals by reason: ``refused: 13 missing year, 1 unreadable file``."""
@@ -72,8 +89,9 @@ class IngestReport:
 Validator = Callable[[list[MappedRecord], Backend], tuple[list[tuple[MappedRecord, str]], list[str]]]
 
 
-def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[ReadResult]:
-    """Read each file, turning a broken one into a refusal rather than an abort."""
+def read_all(paths: Iterable[str], report: IngestReport, root: str | None = None, **options) -> Iterator[ReadResult]:
+    """Read each file, turning a broken one into a refusal rather than an abort. With a `root`,
+    each record learns its root-relative and absolute path (its identity, docs/records.md)."""
     for path in paths:
         report.files += 1
         try:
@@ -89,6 +107,12 @@ def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[
             first, *rest = row.lines()
             report.refused.append(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
                                           report="\n".join(f"{row.place}: {line}" for line in rest)))
+        if root is not None:
+            absolute, relative = os.path.abspath(path), identity.relative_path(path, root)
+            for r in result.records:
+                r.source.root_path, r.source.absolute_path = relative, absolute
+            report.sources.append(SourceRead(absolute, relative, [record_graph(r.source) for r in result.records],
+                                             [identity.record_graph_iri(relative, row.row) for row in result.refused]))
         yield result
 
 
@@ -111,17 +135,26 @@ def ingest(
     validator: Validator | None = None,
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
+    root: str | None = None,
+    prune: list[str] = (),
     **reader_options,
 ) -> IngestReport:
+    """Read, map, validate and write `paths`. Record graphs are named from their source relative to
+    `root` (default: identity.default_root); a source read again replaces all it said before; with
+    `prune`, records whose files under those folders are gone are removed too."""
     report = IngestReport()
     files = list(expand_paths(paths))
     stamp = ingest_time()
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store) if _can_bulk_load(store) else None
+    had_data = bulk is None and not _is_empty(store)
+    registry = identity.Registry(_stored_names(store) if had_data else None)
+    reader_options["root"] = root or identity.default_root(paths)
 
     def flush() -> None:
         if not batch:
             return
+        report.collisions.extend(resolve_identities(batch, registry))
         accepted = batch
         if validator is not None:
             refused, warnings = validator(batch, store)
@@ -150,9 +183,63 @@ def ingest(
         if progress:
             progress(done)
     flush()
+    if had_data or prune:
+        stale = stale_graphs(store, report.sources, prune)
+        if stale:
+            store.remove_graphs(stale)
+            report.removed.extend(stale)
     if bulk and bulk.loaded and hasattr(store, "optimize"):
         store.optimize()
     return report
+
+
+_NAMES = "SELECT DISTINCT ?node ?name WHERE { ?node <https://schema.org/name> ?name }"
+_SOURCES = """PREFIX fg: <https://w3id.org/filmgraph/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g ?path ?abs WHERE {
+  GRAPH ?g { ?g a fg:RecordGraph ; prov:wasDerivedFrom ?s . ?s fg:sourcePath ?path OPTIONAL { ?s fg:absolutePath ?abs } }
+}"""
+
+
+def _is_empty(store: Backend) -> bool:
+    if hasattr(store, "is_empty"):
+        return store.is_empty()
+    return not store.named_graphs()
+
+
+def _stored_names(store: Backend) -> Callable[[str], list[str]]:
+    """The names a node already has in the store: who holds an IRI before this run."""
+    from pyoxigraph import NamedNode
+
+    def names(iri: str) -> list[str]:
+        return [s["name"].value for s in store.query(_NAMES, {"node": NamedNode(iri)})]
+
+    return names
+
+
+def record_sources(store: Backend) -> list[tuple[str, str, str | None]]:
+    """Every record graph with its source's root-relative and absolute path (None in stores made
+    before filmgraph kept it)."""
+    return [(s["g"].value, s["path"].value, s["abs"].value if s["abs"] is not None else None)
+            for s in store.query(_SOURCES)]
+
+
+def stale_graphs(store: Backend, sources: list[SourceRead], prune: Iterable[str] = ()) -> list[str]:
+    """Record graphs a source read in this run no longer gives (the same file by its absolute path,
+    or the same root-relative path), and, under each `prune` folder, graphs whose file is gone."""
+    by_abs: dict[str, SourceRead] = {s.absolute_path: s for s in sources}
+    by_rel: dict[str, SourceRead] = {s.root_path: s for s in sources}
+    folders = [os.path.join(os.path.abspath(p), "") for p in prune]
+    stale: set[str] = set()
+    for graph, path, absolute in record_sources(store):
+        source = by_abs.get(absolute) if absolute else None
+        source = source or by_rel.get(path)
+        if source is not None:
+            if graph not in source.graphs and graph not in source.refused:
+                stale.add(graph)
+        elif absolute and any(absolute.startswith(f) for f in folders) and not os.path.exists(absolute):
+            stale.add(graph)
+    return sorted(stale)
 
 
 def _can_bulk_load(store: Backend) -> bool:

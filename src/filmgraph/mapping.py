@@ -76,14 +76,13 @@ def _duration(minutes: int) -> str:
 _slug = lru_cache(maxsize=1 << 17)(identity.slug)
 _film_key = lru_cache(maxsize=4096)(identity.film_key)
 _film_iri = lru_cache(maxsize=4096)(identity.film_iri)
-_graph_iri = lru_cache(maxsize=4096)(identity.graph_iri)
 _series_iri = lru_cache(maxsize=4096)(identity.series_iri)
 _character_iri = lru_cache(maxsize=1 << 16)(identity.character_iri)
 
 
 @lru_cache(maxsize=1 << 17)
 def _person(name: str) -> str:
-    return _n(identity.person_iri(name))
+    return identity.person_iri(name)
 
 
 @lru_cache(maxsize=4096)
@@ -93,7 +92,7 @@ def _country(code: str) -> tuple[str, str, str]:
 
 @lru_cache(maxsize=16384)
 def _organization(name: str) -> str:
-    return _n(identity.organization_iri(name))
+    return identity.organization_iri(name)
 
 
 _P = {name: _n(getattr(SDO, name)) for name in (
@@ -105,7 +104,7 @@ _F = {name: _n(getattr(FG, name)) for name in (
     "Character Runtime Distribution RecordGraph billingOrder character follows followedBy medium "
     "limitedRelease city boxSet dateToBeConfirmed territory distribution distributor runtime "
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
-    "contentHash lacks").split()}
+    "contentHash lacks absolutePath").split()}
 _SCHEMA_CHARACTER = _n("https://schema.org/character")
 _MEDIUM = {name: _n(iri) for name, iri in MEDIUM.items()}
 _PROV_DERIVED = _n(PROV.wasDerivedFrom)
@@ -121,23 +120,26 @@ class MappedRecord:
     pickles small, so parser processes can hand it to the writer cheaply.
     """
 
-    __slots__ = ("graph", "film", "ntriples", "size", "content_hash", "record", "_triples")
+    __slots__ = ("graph", "film", "ntriples", "size", "content_hash", "record", "minted", "_triples")
 
     def __init__(self, graph: NamedNode, film: NamedNode, ntriples: str, size: int, content_hash: str,
-                 record: FilmRecord):
+                 record: FilmRecord, minted: tuple[identity.Minted, ...] = ()):
         self.graph = graph
         self.film = film
         self.ntriples = ntriples
         self.size = size
         self.content_hash = content_hash
         self.record = record
+        self.minted = minted
+        """The nodes minted from names, for `resolve_identities` to check against other records."""
         self._triples: list[Triple] | None = None
 
     def __getstate__(self):
-        return (self.graph.value, self.film.value, self.ntriples, self.size, self.content_hash, self.record)
+        return (self.graph.value, self.film.value, self.ntriples, self.size, self.content_hash, self.record,
+                self.minted)
 
     def __setstate__(self, state) -> None:
-        graph, film, self.ntriples, self.size, self.content_hash, self.record = state
+        graph, film, self.ntriples, self.size, self.content_hash, self.record, self.minted = state
         self.graph, self.film, self._triples = NamedNode(graph), NamedNode(film), None
 
     @property
@@ -171,6 +173,18 @@ class _Builder:
     def __init__(self) -> None:
         self.triples: list[str] = []
         self._described: set[str] = set()
+        self.minted: dict[tuple[str, str], identity.Minted] = {}
+        self._per_base: dict[str, int] = {}
+
+    def mint(self, base: str, name: str) -> str:
+        """The node for `name` minted from the slug IRI `base`, in angle brackets: two names that
+        differ (identity.key) but share a slug get ``base~2`` … within the record."""
+        k = identity.key(name)
+        found = self.minted.get((base, k))
+        if found is None:
+            n = self._per_base[base] = self._per_base.get(base, 0) + 1
+            found = self.minted[(base, k)] = identity.Minted(identity.suffixed(base, n), base, name)
+        return f"<{found.iri}>"
 
     def add(self, s: str, p: str, o: str) -> None:
         self.triples.append(f"{s} {p} {o}")
@@ -186,7 +200,7 @@ class _Builder:
         return True
 
     def person(self, name: str) -> str:
-        node = _person(name)
+        node = self.mint(_person(name), name)
         if self.once(node):
             self.add(node, _TYPE, _P["Person"])
             self.add(node, _P["name"], _lit(name))
@@ -201,14 +215,14 @@ class _Builder:
         return node
 
     def organization(self, name: str) -> str:
-        node = _organization(name)
+        node = self.mint(_organization(name), name)
         if self.once(node):
             self.add(node, _TYPE, _P["Organization"])
             self.add(node, _P["name"], _lit(name))
         return node
 
     def series(self, ref: SeriesRef, film: str) -> None:
-        node = _n(_series_iri(ref.name))
+        node = self.mint(_series_iri(ref.name), ref.name)
         if self.once(node):
             self.add(node, _TYPE, _P["MovieSeries"])
             self.add(node, _P["name"], _lit(ref.name))
@@ -217,7 +231,7 @@ class _Builder:
             self.add(film, _P["position"], _lit(str(ref.position), _XSD_INTEGER))
 
     def film(self, title: str, year: int | None) -> str:
-        node = _n(_film_iri(title, year))
+        node = self.mint(_film_iri(title, year), title)
         if self.once(node):
             self.add(node, _TYPE, _P["Movie"])
             self.add(node, _P["name"], _lit(title))
@@ -252,8 +266,9 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     b = _Builder()
     film = b.film(record.title, record.year)
     base = film[1:-1]
-    key = _film_key(record.title, record.year)
-    scope = _slug(record.series.name) if record.series else key
+    series_node = b.mint(_series_iri(record.series.name), record.series.name) if record.series else None
+    # Characters belong to the series (so they recur) or the film: their IRIs sit below its slug.
+    scope = (series_node or film)[1:-1].rsplit("/", 1)[1]
 
     if record.original_title:
         b.text(film, _F["originalTitle"], record.original_title.text, record.original_title.language)
@@ -268,9 +283,9 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     characters: dict[str, str] = {}
 
     def character(name: str) -> str:
-        iri = _character_iri(name, scope)
+        iri = b.mint(_character_iri(name, scope), name)
         if iri not in characters:
-            node = characters[iri] = _n(iri)
+            node = characters[iri] = iri
             b.add(node, _TYPE, _F["Character"])
             b.add(node, _P["name"], _lit(name))
             b.add(film, _SCHEMA_CHARACTER, node)
@@ -378,17 +393,19 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     for note in record.notes:
         b.add(film, _F["note"], _lit(note.text))
 
-    graph_iri = _graph_iri(record.source.kind, record.title, record.year)
-    graph = _n(graph_iri)
     src = record.source
-    source_node = _n(identity.source_iri(src.sha256 or hashlib.sha256(src.path.encode()).hexdigest()))
+    graph_iri = record_graph(src)
+    graph = _n(graph_iri)
+    source_node = _n(identity.source_iri(graph_iri))
     b.add(graph, _TYPE, _F["RecordGraph"])
     b.add(graph, _F["describes"], film)
     for gap in gaps(record):
         b.add(graph, _F["lacks"], _lit(gap))
     b.add(graph, _PROV_DERIVED, source_node)
     b.add(source_node, _TYPE, _PROV_ENTITY)
-    b.add(source_node, _F["sourcePath"], _lit(src.path))
+    b.add(source_node, _F["sourcePath"], _lit(src.root_path or _portable(src.path)))
+    if src.absolute_path:
+        b.add(source_node, _F["absolutePath"], _lit(src.absolute_path))
     b.add(source_node, _F["sourceFormat"], _lit(src.kind))
     if src.row is not None:
         b.add(source_node, _F["sourceRow"], _lit(str(src.row), _XSD_INTEGER))
@@ -400,4 +417,64 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     b.add(graph, _PROV_GENERATED, _lit(generated_at or ingest_time(), _XSD_DATETIME))
     text = " .\n".join(b.triples) + " .\n"
     return MappedRecord(graph=NamedNode(graph_iri), film=NamedNode(base), ntriples=text, size=len(b.triples),
-                        content_hash=digest, record=record)
+                        content_hash=digest, record=record, minted=tuple(b.minted.values()))
+
+
+def _portable(path: str) -> str:
+    return path.replace(os.sep, "/")
+
+
+def record_graph(source) -> str:
+    """The record graph's IRI: its source's root-relative path (as given when ingest set no root),
+    plus the row for a file of many records."""
+    return identity.record_graph_iri(source.root_path or _portable(source.path), source.row)
+
+
+# ---- identity across records -------------------------------------------------------------------
+
+_FILMS = f"{identity.BASE_IRI}film/"
+_SERIES = f"{identity.BASE_IRI}series/"
+_CHARACTERS = f"{identity.BASE_IRI}character/"
+
+
+def resolve_identities(batch: list[MappedRecord], registry: identity.Registry) -> list[identity.Collision]:
+    """Give each minted node the IRI the registry holds for its name (identity.Registry), rewriting
+    the records whose names met a different name on the same slug. Films and series first: a
+    character's IRI sits below its film's or series' slug and moves with it."""
+    collisions: list[identity.Collision] = []
+    for mapped in batch:
+        if not mapped.minted:
+            continue
+        renames: dict[str, str] = {}
+        owners = [m for m in mapped.minted if m.base.startswith((_FILMS, _SERIES))]
+        for m in owners + [m for m in mapped.minted if not m.base.startswith((_FILMS, _SERIES))]:
+            base = m.base
+            if base.startswith(_CHARACTERS):
+                scope, _, rest = base[len(_CHARACTERS):].rpartition("/")
+                moved = renames.get(f"{_FILMS}{scope}") or renames.get(f"{_SERIES}{scope}")
+                if moved:
+                    base = f"{_CHARACTERS}{moved.rsplit('/', 1)[1]}/{rest}"
+            iri, collision = registry.resolve(base, m.name)
+            if collision:
+                collisions.append(collision)
+            if iri != m.iri:
+                renames[m.iri] = iri
+        if renames:
+            _rename(mapped, renames)
+    return collisions
+
+
+def _rename(mapped: MappedRecord, renames: dict[str, str]) -> None:
+    """Rewrite node IRIs (and the IRIs below them) in one pass, so that swaps stay swaps, and
+    recompute the content hash the way `map_record` does."""
+    pattern = re.compile("<(" + "|".join(re.escape(i) for i in sorted(renames, key=len, reverse=True)) + ")(?=[>/#])")
+    text = pattern.sub(lambda m: "<" + renames[m[1]], mapped.ntriples)
+    hash_p, generated_p = _F["contentHash"], _PROV_GENERATED
+    lines = text[:-3].split(" .\n")
+    body = [t for t in lines if f" {hash_p} " not in t and f" {generated_p} " not in t]
+    digest = hashlib.sha256("\n".join(sorted(body)).encode()).hexdigest()
+    kept = [t if f" {hash_p} " not in t else t.rsplit(" ", 1)[0] + " " + _lit(digest) for t in lines]
+    mapped.ntriples = " .\n".join(kept) + " .\n"
+    mapped.content_hash = digest
+    mapped.film = NamedNode(renames.get(mapped.film.value, mapped.film.value))
+    mapped._triples = None

@@ -24,6 +24,10 @@ class Source:
     sha256: str | None = None
     pages: list[int] | None = None
     """First line of each page, for paged sources (PDF): a line number then reads as page and line."""
+    root_path: str | None = None
+    """The path relative to the ingest root (`/` separators): with `row`, the record's identity."""
+    absolute_path: str | None = None
+    """Where the file was at ingest, so a report or `remove` can find it from anywhere."""
 
 
 @dataclass(slots=True)

@@ -41,7 +41,7 @@ FG = _Closed(
     medium limitedRelease city boxSet dateToBeConfirmed
     territory distribution distributor runtime
     originalTitle imdbId wikidataId tmdbId note
-    describes sourcePath sourceFormat sourceRow sha256 contentHash lacks
+    describes sourcePath absolutePath sourceFormat sourceRow sha256 contentHash lacks
     ScorePart linkScore linkMethod scorePart criterion partScore
     """,
 )

@@ -49,6 +49,8 @@ class _Doc:
     lines: dict[str, int]
     bad: list[tuple[str, str, str]] = field(default_factory=list)
     """Problems found before the schema check (cells that would not split), already labelled."""
+    raw: str | None = None
+    """The record's own text in a file of many (a CSV row, a JSON or YAML element): its hash."""
 
 
 class _Problems:
@@ -253,7 +255,7 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
     sha = hashlib.sha256(data).hexdigest()
     records: list[FilmRecord] = []
     warnings: list[ReaderWarning] = []
-    seen: dict[str, int | None] = {}
+    seen: dict[tuple[str, str], int | None] = {}
     for item in docs:
         problems = _Problems(label)
         problems.items.extend(item.bad)
@@ -281,17 +283,19 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
             _schema_problems(doc, problems)
         record = None
         if not problems.items:
-            source = Source(path=path, kind=kind, row=item.row, sha256=sha)
+            own = hashlib.sha256(item.raw.encode()).hexdigest() if item.raw is not None and item.row else sha
+            source = Source(path=path, kind=kind, row=item.row, sha256=own)
             record = build(doc, source, problems)
         if record is not None and not problems.items:
             key = identity.film_key(record.title, record.year)
-            if key in seen:
-                first = seen[key]
+            same = (key, identity.key(record.title))
+            if same in seen:
+                first = seen[same]
                 earlier = f"row {first}" if first else "an earlier record"
                 problems.add("title", f"same film identity ({key}: title and year) as {earlier} in this file; "
                              "left out so that it does not replace it", "same film as an earlier row")
             else:
-                seen[key] = item.row
+                seen[same] = item.row
         if problems.items:
             reasons = sorted({p[2] for p in problems.items})
             warnings.append(RefusedRow(path=path, line=item.line, message="; ".join(m for _, m, _ in problems.items),
@@ -362,7 +366,7 @@ def _json_items(path: str, text: str) -> Iterator[_Doc]:
         except json.JSONDecodeError as e:
             fail(e)
         row += 1
-        yield _Doc(value, row, line, {})
+        yield _Doc(value, row, line, {}, raw=text[pos:end])
         pos = ws.match(text, end).end()
         if text.startswith(",", pos):
             pos = ws.match(text, pos + 1).end()
@@ -424,12 +428,14 @@ def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
                     row += 1
                     lines: dict[str, int] = {}
                     _node_lines(element, "", lines)
-                    yield _Doc(item, row, element.start_mark.line + 1, lines)
+                    yield _Doc(item, row, element.start_mark.line + 1, lines,
+                               raw=text[element.start_mark.index:element.end_mark.index])
             elif value is not None:
                 row += 1
                 lines = {}
                 _node_lines(node, "", lines)
-                yield _Doc(value, 0 if row == 1 and not loader.check_node() else row, node.start_mark.line + 1, lines)
+                yield _Doc(value, 0 if row == 1 and not loader.check_node() else row, node.start_mark.line + 1, lines,
+                           raw=text[node.start_mark.index:node.end_mark.index])
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path=path,
@@ -575,7 +581,7 @@ def _csv_cell(name: str, text: str, doc: dict[str, Any]) -> None:
         doc[name] = value
 
 
-def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list[str], str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -584,13 +590,14 @@ def _csv_rows(path: str, text: str) -> tuple[list[str], Iterator[tuple[int, list
     except csv.Error as e:
         raise InputError(f"not valid CSV: {e}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    lines = io.StringIO(text, newline="").readlines()
 
     def rows():
         start = reader.line_num + 1
         try:
             for cells in reader:
                 if any(c.strip() for c in cells):
-                    yield start, cells
+                    yield start, cells, "".join(lines[start - 1:reader.line_num])
                 start = reader.line_num + 1
         except csv.Error as e:
             raise InputError(f"not valid CSV: {e}", path=path, line=reader.line_num) from None
@@ -628,7 +635,7 @@ def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[
         return f"column {column_of.get(top) or field_path!r}"
 
     def docs() -> Iterator[_Doc]:
-        for line, cells in rows:
+        for line, cells, raw in rows:
             doc: dict[str, Any] = {}
             bad: list[tuple[str, str, str]] = []
             for i, cell in enumerate(cells):
@@ -644,7 +651,7 @@ def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[
                     _csv_cell(name, text, doc)
                 except _CellProblem as e:
                     bad.append((f"column {header[i]!r}", str(e), f"invalid {name}"))
-            yield _Doc(doc, line, line, {}, bad)
+            yield _Doc(doc, line, line, {}, bad, raw)
 
     records, more = _records(path, data, docs(), "csv", label)
     return records, warnings + more
@@ -663,8 +670,8 @@ def _read_mapped_csv(path, data, header, rows, mapping: ms.Mapping):
         return f"column {column!r}" if column else f"field {field_path}"
 
     def docs() -> Iterator[_Doc]:
-        for line, cells in rows:
-            yield _Doc(dict(zip(header, cells)), line, line, {})
+        for line, cells, raw in rows:
+            yield _Doc(dict(zip(header, cells)), line, line, {}, raw=raw)
 
     records, more = _records(path, data, docs(), mapping.source, label, mapping.required, mapping, joined)
     return records, warnings + more
