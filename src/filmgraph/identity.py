@@ -84,6 +84,8 @@ def slug(text: str) -> str:
     for ch in folded:
         if ch in _APOSTROPHES:
             continue
+        if not ch.isascii() and unicodedata.category(ch)[0] == "S":
+            continue  # symbols vanish, as they always have: ``2½`` (2 1⁄2) is ``212``, ``2×4`` is ``24``
         if ch.isascii() and not ch.isalnum() or not ch.isascii() and not _is_word(ch):
             gap = True
             continue
@@ -222,12 +224,14 @@ class Registry:
         self._stored_names = stored_names
         self._holders: dict[str, set[str]] = {}          # IRI -> the keys holding it
         self._resolved: dict[tuple[str, str], str] = {}  # (base, key) -> IRI
+        self._stored: dict[str, frozenset[str]] = {}     # IRI -> the keys the store held before this run
 
     def _keys_at(self, iri: str) -> set[str]:
         held = self._holders.get(iri)
         if held is None:
             held = {key(s) for s in self._stored_names(iri)} if self._stored_names is not None else set()
             self._holders[iri] = held
+            self._stored[iri] = frozenset(held)
         return held
 
     def resolve(self, base: str, name: str) -> tuple[str, Collision | None]:
@@ -247,4 +251,6 @@ class Registry:
             other = other or min(held)
             n += 1
         self._resolved[(base, k)] = iri
-        return iri, (Collision(base, iri, name, other) if other is not None else None)
+        if other is None or k in self._stored.get(iri, ()):
+            return iri, None  # no collision, or one an earlier run settled (and warned about)
+        return iri, Collision(base, iri, name, other)

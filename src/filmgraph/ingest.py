@@ -148,6 +148,8 @@ def ingest(
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store) if _can_bulk_load(store) else None
     had_data = bulk is None and not _is_empty(store)
+    if had_data:
+        check_layout(store)
     registry = identity.Registry(_stored_names(store) if had_data else None)
     reader_options["root"] = root or identity.default_root(paths)
 
@@ -193,12 +195,29 @@ def ingest(
     return report
 
 
+_OLD_LAYOUT = """PREFIX fg: <https://w3id.org/filmgraph/ontology#>
+SELECT ?g ?prefix WHERE { GRAPH ?g { ?g a fg:RecordGraph } FILTER(!STRSTARTS(STR(?g), ?prefix)) } LIMIT 1"""
 _NAMES = "SELECT DISTINCT ?node ?name WHERE { ?node <https://schema.org/name> ?name }"
 _SOURCES = """PREFIX fg: <https://w3id.org/filmgraph/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?g ?path ?abs WHERE {
   GRAPH ?g { ?g a fg:RecordGraph ; prov:wasDerivedFrom ?s . ?s fg:sourcePath ?path OPTIONAL { ?s fg:absolutePath ?abs } }
 }"""
+
+
+def check_layout(store: Backend) -> None:
+    """Refuse a store made before record graphs were named from their source (…/graph/presskit/<film>):
+    writing into it would leave every old graph beside its new one."""
+    from filmgraph.errors import StoreError
+
+    from pyoxigraph import Literal
+
+    found = list(store.query(_OLD_LAYOUT, {"prefix": Literal(identity.RECORD_GRAPHS)}))
+    if found:
+        raise StoreError(f"this store names record graphs after films ({found[0]['g'].value}), as earlier "
+                         "filmgraph versions did; "
+                         "rebuild it: move the store folder aside and ingest the sources again "
+                         "(then `filmgraph link` again for the links graph)")
 
 
 def _is_empty(store: Backend) -> bool:

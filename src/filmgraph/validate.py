@@ -605,20 +605,21 @@ def validate_store(store, engine: str | None = None) -> Report:
         facts = {t.predicate.value: t.object.value for t in triples if t.subject == source}
         path = facts.get(FG.sourcePath, "(unknown source)")
         row = int(facts[FG.sourceRow]) if FG.sourceRow in facts else None
+        found_at = facts.get(FG.absolutePath) or path
         own = {t.predicate.value: t.object.value for t in triples if t.subject == film}
         year = own.get(SDO.dateCreated, "")
         view = RecordView(graph, film.value, triples, path, row, own.get(SDO.name, _tail(film.value)),
                           int(year) if year.isdigit() else None)
-        record = _reread(path, graph, files)
+        record = _reread(found_at, row, files)
         if record is not None:
             view.record, view.lines, view.title, view.year = record, dict(record.lines), record.title, record.year
         views.append(view)
     return validate_views(views, engine=engine)
 
 
-def _reread(path: str, graph: str, cache_: dict[str, dict[str, Any]]):
-    """The record behind a stored graph, read again from its source file (for line numbers); None
-    when the file is gone or no longer holds that record."""
+def _reread(path: str, row: int | None, cache_: dict[Any, dict[Any, Any]]):
+    """The record behind a stored graph, read again from its source file (at its absolute path at
+    ingest, so from any folder) for line numbers; None when the file is gone or that row is not a record."""
     if path not in cache_:
         from filmgraph.errors import FilmgraphError
         from filmgraph.readers import read_file
@@ -627,8 +628,8 @@ def _reread(path: str, graph: str, cache_: dict[str, dict[str, Any]]):
         if os.path.isfile(path):
             try:
                 for rec in read_file(path).records:
-                    records[identity.graph_iri(rec.source.kind, rec.title, rec.year)] = rec
+                    records[rec.source.row] = rec
             except (FilmgraphError, ValueError, LookupError, TypeError, UnicodeError):
                 pass
         cache_[path] = records
-    return cache_[path].get(graph)
+    return cache_[path].get(row)

@@ -11,6 +11,7 @@ named ``mappings`` and any YAML file that declares ``filmgraph: mapping`` (give 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Iterator
@@ -90,8 +91,42 @@ def read_file(path: str, **options) -> ReadResult:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
     records, warnings = reader(path, data, **_accepted(reader, options))
+    for record in records:
+        warnings.extend(_repaired(record, path))
     refused = [w for w in warnings if isinstance(w, RefusedRow)]
     return ReadResult(path, records, [w for w in warnings if not isinstance(w, RefusedRow)], refused)
+
+
+_NOT_TEXT = {"source", "lines", "rules", "countries", "languages", "subtitles", "ids"}
+
+
+def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
+    """Mojibake in any text of the record (``BuriÄ‡``) repaired with a warning, whatever the reader
+    (readers/values.py): a file of mixed encodings decodes without error and would land wrong."""
+    from filmgraph.readers.values import repair
+
+    found: list[ReaderWarning] = []
+    line = record.lines.get("title") if record.source.row is None else None
+
+    def fix(value, where: str):
+        if isinstance(value, str):
+            if value.isascii():
+                return value
+            parsed = repair(value)
+            found.extend(ReaderWarning(path, record.lines.get(where) or record.lines.get(where.split(".")[0]) or line,
+                                       f"{where}: {w}" if record.source.row is None else f"row {record.source.row}, {where}: {w}")
+                         for w in parsed.warnings)
+            return parsed.value
+        if isinstance(value, list):
+            return [fix(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                if f.name not in _NOT_TEXT:
+                    setattr(value, f.name, fix(getattr(value, f.name), f"{where}.{f.name}" if where else f.name))
+        return value
+
+    fix(record, "")
+    return found
 
 
 def _accepted(reader: Callable[..., object], options: dict) -> dict:

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from filmgraph.errors import InputError
+from filmgraph.readers import values
+from filmgraph.readers.values import restore_article
 
 MARKER_KEY = "filmgraph"
 MARKER_VALUE = "mapping"
@@ -177,22 +179,8 @@ def load_mapping(path: str) -> Mapping:
 
 # ---- cell parsing -------------------------------------------------------------------------------
 
-_ARTICLES = ("The", "A", "An", "Les", "Le", "La", "L'", "El", "Los", "Las", "Il", "Das", "Der", "Die", "Den",
-             "Det", "De", "Het", "Lo", "I", "Gli", "Un", "Une", "Ein", "Eine")
-_ARTICLE_RE = re.compile(r"^(?P<rest>.+), (?P<article>" + "|".join(re.escape(a) for a in _ARTICLES) + r")$")
 _ML_YEAR = re.compile(r"^(?P<body>.*?)\s*\((?P<year>\d{4})\)\s*$")
 _ML_ALT = re.compile(r"^(?P<body>.*\S)\s*\((?P<alt>[^()]+)\)$")
-
-
-def restore_article(title: str) -> str:
-    """``Double Life of Veronique, The`` -> ``The Double Life of Veronique`` (also before a subtitle)."""
-    head, sep, tail = title.partition(": ")
-    m = _ARTICLE_RE.match(head)
-    if not m:
-        return title
-    article = m.group("article")
-    joined = f"{article}{m.group('rest')}" if article.endswith("'") else f"{article} {m.group('rest')}"
-    return joined + sep + tail
 
 
 def movielens_title(text: str) -> dict[str, Any]:
@@ -239,20 +227,31 @@ def parse_cell(spec: FieldSpec, raw: Any) -> Any:
     kind = spec.parse
     if kind == "text":
         return text
-    if kind in ("integer", "year", "minutes"):
-        m = re.fullmatch(r"(\d+)(\s*min(ute)?s?\.?)?" if kind == "minutes" else r"\d+", text)
-        if not m:
-            raise CellError(f"{text!r} is not {'a number of minutes' if kind == 'minutes' else 'a whole number'}")
-        n = int(m.group(1) if kind == "minutes" else text)
+    if kind == "minutes":
+        try:
+            return values.minutes(text)
+        except values.ValueProblem as e:
+            raise CellError(str(e)) from None
+    if kind in ("integer", "year"):
+        if not re.fullmatch(r"\d+", text):
+            raise CellError(f"{text!r} is not a whole number")
+        n = int(text)
         if kind == "year" and not 1870 <= n <= 2100:
             raise CellError(f"{text!r} is not a year")
         return n
     if kind == "date":
-        fmt = spec.format or "%Y-%m-%d"
+        if spec.format is None:  # the shared grammar: ISO, 14/02/2020, 14 February 2020; ambiguity refused
+            try:
+                day = values.date(text)
+            except values.ValueProblem as e:
+                raise CellError(str(e)) from None
+            if day is None:
+                raise Skip
+            return day
         try:
-            return datetime.datetime.strptime(text, fmt).date()
+            return datetime.datetime.strptime(text, spec.format).date()
         except ValueError:
-            raise CellError(f"{text!r} is not a date in the form {fmt!r}") from None
+            raise CellError(f"{text!r} is not a date in the form {spec.format!r}") from None
     if kind == "imdb":
         digits = text[2:] if text.startswith("tt") else text
         if not digits.isdigit():

@@ -26,6 +26,7 @@ from filmgraph import codes, identity
 from filmgraph.errors import InputError
 from filmgraph.readers import RefusedRow
 from filmgraph.readers import mapping_spec as ms
+from filmgraph.readers import values
 from filmgraph.record import (
     CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
     RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
@@ -51,6 +52,8 @@ class _Doc:
     """Problems found before the schema check (cells that would not split), already labelled."""
     raw: str | None = None
     """The record's own text in a file of many (a CSV row, a JSON or YAML element): its hash."""
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)
+    """(line, message) the parser noticed, such as a key given twice in one object."""
 
 
 class _Problems:
@@ -59,6 +62,10 @@ class _Problems:
     def __init__(self, label):
         self.label = label
         self.items: list[tuple[str, str, str]] = []
+        self.warnings: list[str] = []
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(f"{self.label(path)}: {message}")
 
     def add(self, path: str, message: str, reason: str) -> None:
         label = self.label(path)
@@ -123,6 +130,83 @@ def _schema_problems(doc: Any, problems: _Problems) -> None:
             else:
                 message = e.message
             problems.add(path or "record", message, f"invalid {_top(path) or 'record'}")
+
+
+# ---- written values -> the record document's shapes (readers/values.py) ----------------------------
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _people(items: Any, path: str, problems: _Problems, *, cast: bool = False) -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(_listed(items)):
+        if isinstance(item, str) and not (cast and "=" in item):
+            parsed = values.split_people(item)
+            for w in parsed.warnings:
+                problems.warn(f"{path}[{i}]", w)
+            out.extend(parsed.value)
+        else:
+            out.append(item)
+    return out
+
+
+def _coded(items: Any, path: str, problems: _Problems, parse) -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(_listed(items)):
+        if not isinstance(item, str):
+            out.append(item)
+            continue
+        try:
+            out.extend(parse(item))
+        except values.ValueProblem as e:
+            what = "territory" if parse is values.territories else "language"
+            problems.add(f"{path}[{i}]", f"{e} (see ontology/{'territories' if what == 'territory' else 'languages'}.csv)",
+                         f"unknown {what}")
+    return out
+
+
+def _value(parse, value: Any, path: str, problems: _Problems) -> Any:
+    try:
+        return parse(value)
+    except values.ValueProblem as e:
+        problems.add(path, str(e), f"invalid {_top(path)}")
+        return value
+
+
+def _normalise(doc: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    """Values as people write them (``A & B``, ``104 min``, ``14/02/2020``, ``UK / Denmark``) to the
+    shapes the schema checks, by the grammar every reader shares; guesses become warnings."""
+    for name in ("directors", "writers"):
+        if name in doc:
+            doc[name] = _people(doc[name], name, problems)
+    if "cast" in doc:
+        doc["cast"] = _people(doc["cast"], "cast", problems, cast=True)
+    if "countries" in doc:
+        doc["countries"] = _coded(doc["countries"], "countries", problems, values.territories)
+    for name in ("languages", "subtitles"):
+        if name in doc:
+            doc[name] = _coded(doc[name], name, problems, values.languages)
+    runtimes = doc.get("runtimes")
+    if isinstance(runtimes, str):
+        doc["runtimes"] = _value(values.minutes, runtimes, "runtimes", problems)
+    elif isinstance(runtimes, list):
+        for i, rt in enumerate(runtimes):
+            if isinstance(rt, str):
+                runtimes[i] = _value(values.minutes, rt, f"runtimes[{i}]", problems)
+            elif isinstance(rt, dict) and isinstance(rt.get("minutes"), str):
+                rt["minutes"] = _value(values.minutes, rt["minutes"], f"runtimes[{i}].minutes", problems)
+            if isinstance(rt, dict) and "territories" in rt:
+                rt["territories"] = _coded(rt["territories"], f"runtimes[{i}].territories", problems,
+                                           values.territories)
+    for i, rel in enumerate(doc.get("releases") or []):
+        if isinstance(rel, dict) and isinstance(rel.get("date"), str):
+            day = _value(values.date, rel["date"], f"releases[{i}].date", problems)
+            rel["date"] = day.isoformat() if isinstance(day, datetime.date) else day
+    for i, cert in enumerate(doc.get("certificates") or []):
+        if isinstance(cert, dict) and isinstance(cert.get("value"), str):
+            cert["value"] = _value(values.rating, cert["value"], f"certificates[{i}].value", problems)
+    return doc
 
 
 # ---- record documents -> FilmRecord ------------------------------------------------------------
@@ -257,6 +341,8 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
     warnings: list[ReaderWarning] = []
     seen: dict[tuple[str, str], int | None] = {}
     for item in docs:
+        for line, message in item.warnings:
+            warnings.append(ReaderWarning(path, line or item.line, f"row {item.row}, {message}" if item.row else message))
         problems = _Problems(label)
         problems.items.extend(item.bad)
         doc = item.data
@@ -280,6 +366,7 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
                 top = name.split(".")[0]
                 if top not in doc and not any(p[0] == label(top) for p in problems.items):
                     problems.add(name, f"missing {name}", f"missing {name}")
+            _normalise(doc, problems)
             _schema_problems(doc, problems)
         record = None
         if not problems.items:
@@ -296,6 +383,8 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
                              "left out so that it does not replace it", "same film as an earlier row")
             else:
                 seen[same] = item.row
+        for w in problems.warnings:
+            warnings.append(ReaderWarning(path, item.line, f"row {item.row}, {w}" if item.row else w))
         if problems.items:
             reasons = sorted({p[2] for p in problems.items})
             warnings.append(RefusedRow(path=path, line=item.line, message="; ".join(m for _, m, _ in problems.items),
@@ -339,8 +428,25 @@ def _decode(path: str, data: bytes) -> str:
 # ---- JSON ---------------------------------------------------------------------------------------
 
 def _json_items(path: str, text: str) -> Iterator[_Doc]:
-    """Top-level array elements with their record number and first line; one object is one record."""
-    decoder = json.JSONDecoder()
+    """Top-level array elements with their record number and first line; one object is one record.
+    A key given twice in one object is warned about (JSON parsers keep the last one silently)."""
+    dupes: list[tuple[int | None, str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                dupes.append((None, f"key {k!r} appears twice in one object; the later value {v!r} replaces "
+                                    f"{out[k]!r}"))
+            out[k] = v
+        return out
+
+    def taken() -> list[tuple[int | None, str]]:
+        found = list(dupes)
+        dupes.clear()
+        return found
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs)
     ws = re.compile(r"[ \t\r\n]*")
 
     def fail(e: json.JSONDecodeError):
@@ -349,10 +455,10 @@ def _json_items(path: str, text: str) -> Iterator[_Doc]:
     pos = ws.match(text, 0).end()
     if not text.startswith("[", pos):
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=pairs)
         except json.JSONDecodeError as e:
             fail(e)
-        yield _Doc(value, None, 1, {})
+        yield _Doc(value, None, 1, {}, warnings=taken())
         return
     pos = ws.match(text, pos + 1).end()
     line, last, row = 1, 0, 0
@@ -366,7 +472,7 @@ def _json_items(path: str, text: str) -> Iterator[_Doc]:
         except json.JSONDecodeError as e:
             fail(e)
         row += 1
-        yield _Doc(value, row, line, {}, raw=text[pos:end])
+        yield _Doc(value, row, line, {}, raw=text[pos:end], warnings=taken())
         pos = ws.match(text, end).end()
         if text.startswith(",", pos):
             pos = ws.match(text, pos + 1).end()
@@ -403,17 +509,22 @@ def _unmapped(path: str, mapping: ms.Mapping, names) -> list[ReaderWarning]:
 
 # ---- YAML ---------------------------------------------------------------------------------------
 
-def _node_lines(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
+def _node_lines(node: yaml.Node, prefix: str, out: dict[str, int],
+                dupes: list[tuple[int | None, str]] | None = None) -> None:
+    """Each field path's line; a key given twice in one mapping goes to `dupes` (YAML keeps the last)."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            if path in out and dupes is not None:
+                dupes.append((key.start_mark.line + 1, f"key {key.value!r} appears twice (first on line {out[path]}); "
+                                                       "the later value replaces the earlier"))
             out[path] = key.start_mark.line + 1
-            _node_lines(value, path, out)
+            _node_lines(value, path, out, dupes)
     elif isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
             path = f"{prefix}[{i}]"
             out[path] = value.start_mark.line + 1
-            _node_lines(value, path, out)
+            _node_lines(value, path, out, dupes)
 
 
 def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
@@ -427,15 +538,17 @@ def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
                 for element, item in zip(node.value, value):
                     row += 1
                     lines: dict[str, int] = {}
-                    _node_lines(element, "", lines)
+                    dupes: list[tuple[int | None, str]] = []
+                    _node_lines(element, "", lines, dupes)
                     yield _Doc(item, row, element.start_mark.line + 1, lines,
-                               raw=text[element.start_mark.index:element.end_mark.index])
+                               raw=text[element.start_mark.index:element.end_mark.index], warnings=dupes)
             elif value is not None:
                 row += 1
                 lines = {}
-                _node_lines(node, "", lines)
+                dupes = []
+                _node_lines(node, "", lines, dupes)
                 yield _Doc(value, 0 if row == 1 and not loader.check_node() else row, node.start_mark.line + 1, lines,
-                           raw=text[node.start_mark.index:node.end_mark.index])
+                           raw=text[node.start_mark.index:node.end_mark.index], warnings=dupes)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path=path,
@@ -479,6 +592,18 @@ _CSV_COLUMNS = {
     "releases": "releases", "distributors": "distributors", "distributor": "distributors",
     "related_films": "related_films", "imdb": "imdb", "wikidata": "wikidata", "tmdb": "tmdb", "notes": "notes",
 }
+# Columns a spreadsheet often has that need one more fact to become a field: say how.
+_RELEASE_HINT = ("a release needs its territory: write a 'releases' column as TERRITORY=DATE (GB=2020-02-14|"
+                 "US dvd=tbc), or read the sheet with --map and `releases: {column: ..., parse: date, territory: GB}`")
+_COLUMN_HINTS = {name: _RELEASE_HINT for name in
+                 ("releasedate", "release", "released", "releasedon", "premiere", "premieredate", "date")}
+_COLUMN_HINTS.update({"genre": "the record model has no genre field", "genres": "the record model has no genre field"})
+
+
+def _squash(header: str) -> str:
+    return re.sub(r"[^a-z]", "", header.casefold())
+
+
 _QUALIFIER = re.compile(r"^(?P<text>.*?)\s*\[(?P<q>[^\]]*)\]$")
 _RELATED = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)$")
 _LIST_CELLS = {"alternate_titles", "directors", "writers", "cast", "characters", "countries", "languages",
@@ -535,11 +660,11 @@ def _csv_item(name: str, item: str) -> Any:
             return out
         territory, _, medium = key.strip().partition(" ")
         words = value.split()
+        limited = bool(words) and words[-1].lower() == "limited"
+        written = " ".join(words[:-1] if limited else words)
         out = {"territory": territory, "medium": medium.strip() or "cinema",
-               "date": None if not words or words[0].lower() == "tbc" else words[0]}
-        for word in words[1:]:
-            if word.lower() != "limited":
-                raise _CellProblem(f"{word!r} after the date: only 'limited' may follow it")
+               "date": None if not written or written.lower() == "tbc" else written}
+        if limited:
             out["limited"] = True
         return out
     if name == "related_films":
@@ -620,7 +745,7 @@ def read_csv(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list[
     fields = {h: _CSV_COLUMNS.get(h.lower()) for h in header}
     known = ", ".join(sorted(set(_CSV_COLUMNS.values())))
     warnings: list[ReaderWarning] = [
-        ReaderWarning(path, 1, f"column {h!r} is not a record field; ignored (known: {known})")
+        ReaderWarning(path, 1, f"column {h!r} is not a record field; ignored ({_COLUMN_HINTS.get(_squash(h)) or f'known: {known}'})")
         for h, f in fields.items() if f is None]
     column_of = {f: h for h, f in fields.items() if f}
     column_of["ids"] = column_of.get("imdb") or column_of.get("wikidata") or column_of.get("tmdb")
