@@ -266,3 +266,28 @@ def test_prune_removes_records_whose_files_are_gone(three_sources):
     assert result.code == 0, result.err
     assert "1 removed" in result.out and f"removed {ID}graph/file/kits/copy.txt" in result.err
     assert ID + "graph/file/kits/copy.txt" not in _films(store)
+
+
+def test_validate_from_another_folder_finds_the_source_lines(tmp_path):
+    """Before: provenance kept the path as given at ingest, so `validate` run elsewhere said `line unknown`."""
+    import subprocess
+    import sys
+
+    kits = tmp_path / "kits"
+    kits.mkdir()
+    (kits / "bad.yaml").write_text("title: Open Water\nyear: 2003\ncertificates:\n  - territory: US\n    value: Open\n",
+                                   encoding="utf-8")
+    store = tmp_path / "s"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+
+    def cli(*args, cwd):
+        return subprocess.run([sys.executable, "-m", "filmgraph", *args], capture_output=True, text=True,
+                              cwd=cwd, env=env, timeout=300)
+
+    assert cli("ingest", "--no-validate", "--store", str(store), "kits/bad.yaml", cwd=tmp_path).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    report = cli("validate", "--store", str(store), cwd=elsewhere)
+    assert report.returncode == 1, report.stderr
+    (violation,) = [line for line in report.stdout.splitlines() if "Violation" in line]
+    assert violation.endswith("[kits/bad.yaml:4]"), report.stdout

@@ -230,6 +230,11 @@ def _stored_names(store: Backend) -> Callable[[str], list[str]]:
     """The names a node already has in the store: who holds an IRI before this run."""
     from pyoxigraph import NamedNode
 
+    native = getattr(store, "oxigraph", None)
+    if native is not None:  # one index lookup, without parsing a query per node
+        name = NamedNode("https://schema.org/name")
+        return lambda iri: [q.object.value for q in native.quads_for_pattern(NamedNode(iri), name, None, None)]
+
     def names(iri: str) -> list[str]:
         return [s["name"].value for s in store.query(_NAMES, {"node": NamedNode(iri)})]
 
