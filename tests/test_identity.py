@@ -235,7 +235,7 @@ def test_remove_a_file_removes_exactly_its_graph(three_sources):
     before = _films(store)
     result = run_cli("remove", "--store", str(store), str(kits / "godfather.txt"))
     assert result.code == 0, result.err
-    assert result.out.splitlines() == [f"removed {ID}graph/file/kits/godfather.txt", "1 record graphs removed"]
+    assert result.out.splitlines() == [f"removed {ID}graph/file/kits/godfather.txt", "1 record graph removed"]
     after = _films(store)
     assert set(before) - set(after) == {ID + "graph/file/kits/godfather.txt"}
     assert ID + "film/the-godfather-part-ii-1974" in after.values()  # still described by copy.txt

@@ -135,7 +135,8 @@ def _run_remove(args: argparse.Namespace) -> int:
     for target in unmatched:
         _err(f"no record in the store comes from or is about {target!r}; nothing removed")
     if not unmatched:
-        print(f"{len(removed)} record graphs {'would be ' if args.dry_run else ''}removed")
+        n = len(removed)
+        print(f"{n} record graph{'' if n == 1 else 's'} {'would be ' if args.dry_run else ''}removed")
     return EXIT_OK if removed and not unmatched else EXIT_NONCONFORMING
 
 

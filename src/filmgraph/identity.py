@@ -198,10 +198,13 @@ class Collision:
     iri: str
     name: str
     other: str
+    where: str = ""
+    """The record graph that met the collision."""
 
     def __str__(self) -> str:
-        return (f"{self.name!r} and {self.other!r} would share {self.base}; they differ, so {self.name!r} "
-                f"is {self.iri} (if they are one, spell them alike)")
+        place = self.where[len(RECORD_GRAPHS):] if self.where.startswith(RECORD_GRAPHS) else self.where
+        return ((f"{place}: " if place else "") + f"{self.name!r} and {self.other!r} would share {self.base}; "
+                f"they differ, so {self.name!r} is {self.iri} (if they are one, spell them alike)")
 
 
 SUFFIX = "~"

@@ -75,7 +75,8 @@ class IngestReport:
         return (f"{self.records} records from {self.files} files: {w.added} added, {w.replaced} replaced, "
                 f"{w.unchanged} unchanged, {len(self.refused)} refused"
                 + (f", {len(self.removed)} removed" if self.removed else "")
-                + f"; {w.triples} triples written; {len(self.warnings)} warnings" + self._refusal_groups())
+                + f"; {w.triples} triples written; {len(self.warnings) + len(self.collisions)} warnings"
+                + self._refusal_groups())
 
     def _refusal_groups(self) -> str:
         """A second line counting refusals by reason: ``refused: 13 missing year, 1 unreadable file``."""

@@ -456,6 +456,7 @@ def resolve_identities(batch: list[MappedRecord], registry: identity.Registry) -
                     base = f"{_CHARACTERS}{moved.rsplit('/', 1)[1]}/{rest}"
             iri, collision = registry.resolve(base, m.name)
             if collision:
+                collision.where = mapped.graph.value
                 collisions.append(collision)
             if iri != m.iri:
                 renames[m.iri] = iri
