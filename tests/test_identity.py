@@ -290,4 +290,4 @@ def test_validate_from_another_folder_finds_the_source_lines(tmp_path):
     report = cli("validate", "--store", str(store), cwd=elsewhere)
     assert report.returncode == 1, report.stderr
     (violation,) = [line for line in report.stdout.splitlines() if "Violation" in line]
-    assert violation.endswith("[kits/bad.yaml:4]"), report.stdout
+    assert violation.endswith(f"[{kits / 'bad.yaml'}:4]"), report.stdout

@@ -151,7 +151,8 @@ def full_record() -> FilmRecord:
     """A synthetic record with every field set, so that mapping it emits every term the code can."""
     return FilmRecord(
         title="Pusher II: With Blood on My Hands",
-        source=Source(path="records/pusher-ii.csv", kind="csv", row=3, sha256="ab" * 32),
+        source=Source(path="records/pusher-ii.csv", kind="csv", row=3, sha256="ab" * 32,
+                      root_path="records/pusher-ii.csv", absolute_path="/archive/records/pusher-ii.csv"),
         year=2004,
         original_title=Title("Pusher II", "da"),
         alternate_titles=[Title("With Blood on My Hands", "en"), Title("Pusher 2")],

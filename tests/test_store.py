@@ -91,7 +91,8 @@ def test_second_writer_waits_for_the_first(tmp_path):
 def _ingest_many(location: str, offset: int) -> None:
     with open_store(location, write=True, lock_timeout=120) as store:
         for i in range(20):
-            store.replace_graphs([map_record(_record(title=f"Film {offset + i}", year=2000))])
+            store.replace_graphs([map_record(_record(title=f"Film {offset + i}", year=2000,
+                                                     path=f"film-{offset + i}.txt"))])
             time.sleep(0.001)
 
 

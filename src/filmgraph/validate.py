@@ -608,7 +608,7 @@ def validate_store(store, engine: str | None = None) -> Report:
         found_at = facts.get(FG.absolutePath) or path
         own = {t.predicate.value: t.object.value for t in triples if t.subject == film}
         year = own.get(SDO.dateCreated, "")
-        view = RecordView(graph, film.value, triples, path, row, own.get(SDO.name, _tail(film.value)),
+        view = RecordView(graph, film.value, triples, found_at, row, own.get(SDO.name, _tail(film.value)),
                           int(year) if year.isdigit() else None)
         record = _reread(found_at, row, files)
         if record is not None:
