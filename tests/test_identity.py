@@ -291,3 +291,13 @@ def test_validate_from_another_folder_finds_the_source_lines(tmp_path):
     assert report.returncode == 1, report.stderr
     (violation,) = [line for line in report.stdout.splitlines() if "Violation" in line]
     assert violation.endswith(f"[{kits / 'bad.yaml'}:4]"), report.stdout
+
+
+def test_rows_of_one_film_in_one_file_are_two_graphs_unless_their_ids_disagree(tmp_path):
+    """As for two kits: one film node described twice. Rows whose ids differ are two films: refused."""
+    sheet = tmp_path / "films.csv"
+    sheet.write_text("title,year,imdb\nEmma,1996,tt0116191\nEmma,1996,\nEmma,1996,tt0118308\n", encoding="utf-8")
+    result = read_file(str(sheet))
+    assert [r.source.row for r in result.records] == [2, 3]
+    (refused,) = result.refused
+    assert refused.row == 4 and "as row 2" in str(refused) and "IMDb id (tt0116191, tt0118308)" in str(refused)

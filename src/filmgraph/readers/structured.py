@@ -340,6 +340,7 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
     records: list[FilmRecord] = []
     warnings: list[ReaderWarning] = []
     seen: dict[tuple[str, str], int | None] = {}
+    seen_ids: dict[tuple[str, str], ExternalIds] = {}
     for item in docs:
         for line, message in item.warnings:
             warnings.append(ReaderWarning(path, line or item.line, f"row {item.row}, {message}" if item.row else message))
@@ -376,13 +377,15 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
         if record is not None and not problems.items:
             key = identity.film_key(record.title, record.year)
             same = (key, identity.key(record.title))
-            if same in seen:
-                first = seen[same]
-                earlier = f"row {first}" if first else "an earlier record"
-                problems.add("title", f"same film identity ({key}: title and year) as {earlier} in this file; "
-                             "left out so that it does not replace it", "same film as an earlier row")
-            else:
-                seen[same] = item.row
+            earlier_row = seen.get(same)
+            clash = _id_clash(seen_ids.get(same), record.ids) if same in seen else None
+            if clash:
+                earlier = f"row {earlier_row}" if earlier_row else "an earlier record"
+                problems.add("title", f"same film identity ({key}: title and year) as {earlier} in this file, "
+                             f"but a different {clash}: two films that title and year cannot tell apart; left "
+                             "out rather than merged into it", "same film as an earlier row")
+            elif same not in seen:
+                seen[same], seen_ids[same] = item.row, record.ids
         for w in problems.warnings:
             warnings.append(ReaderWarning(path, item.line, f"row {item.row}, {w}" if item.row else w))
         if problems.items:
@@ -393,6 +396,16 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
         record.lines = dict(item.lines) if item.lines else {k: item.line for k in _fields_of(record) if item.line}
         records.append(record)
     return records, warnings
+
+
+def _id_clash(first: ExternalIds | None, then: ExternalIds) -> str | None:
+    """The id two records of one title and year give differently (then they are two films), if any;
+    rows that agree, or give no ids, describe one film: two graphs about one node."""
+    for name, label in (("imdb", "IMDb id"), ("wikidata", "Wikidata id"), ("tmdb", "TMDb id")):
+        a, b = getattr(first, name, None), getattr(then, name)
+        if a and b and a != b:
+            return f"{label} ({a}, {b})"
+    return None
 
 
 def _fields_of(record: FilmRecord) -> list[str]:
