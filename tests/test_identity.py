@@ -301,3 +301,14 @@ def test_rows_of_one_film_in_one_file_are_two_graphs_unless_their_ids_disagree(t
     assert [r.source.row for r in result.records] == [2, 3]
     (refused,) = result.refused
     assert refused.row == 4 and "as row 2" in str(refused) and "IMDb id (tt0116191, tt0118308)" in str(refused)
+
+
+def test_remove_takes_an_iri_as_a_browser_copies_it_and_dry_run_changes_nothing(three_sources):
+    from urllib.parse import quote
+
+    _, _, store = three_sources
+    before = _films(store)
+    copied = quote(ID + "film/七人の侍-1995", safe=":/")
+    result = run_cli("remove", "--store", str(store), "--dry-run", copied)
+    assert result.code == 0 and f"would remove {ID}graph/file/kits/hostile.json/row/1" in result.out
+    assert _films(store) == before

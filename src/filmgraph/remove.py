@@ -8,6 +8,7 @@ the graphs that `fg:describes` it. Everything asked for goes in one store update
 from __future__ import annotations
 
 import os
+from urllib.parse import unquote
 
 from pyoxigraph import NamedNode
 
@@ -32,10 +33,14 @@ def graphs_for(store: Backend, targets: list[str], root: str | None = None) -> t
     for target in targets:
         hits: set[str] = set()
         if _is_iri(target):
-            if target in graphs:
-                hits.add(target)
-            else:
-                hits.update(s["g"].value for s in store.query(_DESCRIBING, {"film": NamedNode(target)}))
+            # As written, then as a browser copies it (percent-encoded: …/film/%E4%B8%83… is …/film/七…).
+            for iri in dict.fromkeys((target, unquote(target))):
+                if iri in graphs:
+                    hits.add(iri)
+                else:
+                    hits.update(s["g"].value for s in store.query(_DESCRIBING, {"film": NamedNode(iri)}))
+                if hits:
+                    break
         else:
             absolute = os.path.abspath(target)
             relative = identity.relative_path(target, root or identity.default_root([target]))
