@@ -158,3 +158,13 @@ def test_vega_films_fact_by_fact(vega):
     assert asterix.title == "Astérix aux Jeux Olympiques"  # Mac Roman mojibake repaired
     assert asterix.certificates == []  # "Not Rated" is no certificate (the mapping's empty:)
     assert naked_gun.title == "The Naked Gun 2½: The Smell of Fear"
+
+
+def test_movielens_articles_restored_wherever_they_sit(movielens):
+    """Before: `Godfather: Part II, The` kept its article at the end (62 titles), so it never met a kit."""
+    store, _ = movielens
+    with open_store(str(store)) as s:
+        rows = s.query("SELECT ?t WHERE { ?f a <https://schema.org/Movie> ; <https://schema.org/name> ?t "
+                       "FILTER(REGEX(?t, ', (The|A|An)$')) }")
+        assert [r["t"].value for r in rows] == []
+        assert read_record(s, _graph_of(s, "the-godfather-part-ii-1974")).title == "The Godfather: Part II"

@@ -312,3 +312,15 @@ def test_remove_takes_an_iri_as_a_browser_copies_it_and_dry_run_changes_nothing(
     result = run_cli("remove", "--store", str(store), "--dry-run", copied)
     assert result.code == 0 and f"would remove {ID}graph/file/kits/hostile.json/row/1" in result.out
     assert _films(store) == before
+
+
+def test_a_row_refused_on_rereading_keeps_its_earlier_graph(tmp_path):
+    """Bad input leaves the store as it was: the row's last good record stays until it reads again."""
+    sheet = tmp_path / "films.csv"
+    sheet.write_text("title,year\nHeat,1995\nStalker,1979\n", encoding="utf-8")
+    store = tmp_path / "s"
+    run_cli("ingest", "--store", str(store), "--root", str(tmp_path), str(sheet))
+    sheet.write_text("title,year\nHeat,1995\nStalker,19x9\n", encoding="utf-8")
+    result = run_cli("ingest", "--store", str(store), "--root", str(tmp_path), str(sheet))
+    assert result.code == 1 and "removed" not in result.out
+    assert sorted(_films(store)) == [ID + "graph/file/films.csv/row/2", ID + "graph/file/films.csv/row/3"]
