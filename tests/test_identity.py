@@ -324,3 +324,23 @@ def test_a_row_refused_on_rereading_keeps_its_earlier_graph(tmp_path):
     result = run_cli("ingest", "--store", str(store), "--root", str(tmp_path), str(sheet))
     assert result.code == 1 and "removed" not in result.out
     assert sorted(_films(store)) == [ID + "graph/file/films.csv/row/2", ID + "graph/file/films.csv/row/3"]
+
+
+def test_names_colliding_inside_one_record_and_across_records_swap_cleanly():
+    """Inside a record the second name is `~2`; across records the registry decides, and a swap
+    (the record's first name is the run's second) rewrites both in one pass."""
+    from filmgraph.mapping import resolve_identities
+    from filmgraph.record import CastMember, FilmRecord, Source
+
+    first = FilmRecord("A", Source("a.json", "json"), year=2000, cast=[CastMember("JOHN SMITH", 1)])
+    second = FilmRecord("B", Source("b.json", "json"), year=2000,
+                        cast=[CastMember("John Smith", 1), CastMember("JOHN SMITH", 2)])
+    mapped = [map_record(r, "2026-01-01T00:00:00Z") for r in (first, second)]
+    hash_before = mapped[1].content_hash
+    collisions = resolve_identities(mapped, identity.Registry())
+    people = {t.subject.value: t.object.value for t in mapped[1].triples
+              if t.predicate.value == "https://schema.org/name" and "/person/" in t.subject.value}
+    assert people == {ID + "person/john-smith": "JOHN SMITH", ID + "person/john-smith~2": "John Smith"}
+    assert [str(c.name) for c in collisions] == ["John Smith"]
+    assert mapped[1].content_hash != hash_before
+    ox.parse(mapped[1].nquads(), ox.RdfFormat.N_QUADS)  # still well-formed
