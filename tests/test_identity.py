@@ -93,6 +93,7 @@ def test_thirteen_hostile_records_are_thirteen_films(tmp_path):
     assert any("'HEAT'" in w and "'Heat'" in w and "film/heat-1995~2" in w for w in warnings), result.err
     assert any("'AL PACINO'" in w and "person/al-pacino~2" in w for w in warnings), result.err
     assert sorted(r["title"] for r in _filmography(store, "三船敏郎")) == ["七人の侍", "用心棒"]
+    assert [r["title"] for r in _filmography(store, ID + "person/al-pacino~2")] == ["HEAT"]  # by its IRI
     assert [r["title"] for r in _filmography(store, "Andrei Tarkovsky")] == []  # directed, not acted
     assert len({identity.person_iri(n) for n in ("黒澤明", "Андрей Тарковский", "Κώστας Γαβράς")}) == 3
 

@@ -229,6 +229,8 @@ def to_term(param: Param, value: str) -> Any:
 
         if not value.strip():
             raise UsageError(bad)
+        if value.startswith(f"{identity.BASE_IRI}{kind}/"):  # a node by its IRI, e.g. one a collision suffixed
+            return ox.NamedNode(value.strip())
         return ox.NamedNode(identity.person_iri(value) if kind == "person" else identity.series_iri(value))
     if kind == "integer":
         try:
