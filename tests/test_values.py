@@ -166,3 +166,13 @@ def test_a_mapping_reads_runtimes_and_dates_by_the_same_grammar(tmp_path):
     records = read_file(str(data), mapping=str(mapping))
     assert records.records[0].runtimes[0].minutes == 112
     assert records.records[0].releases[0].date == datetime.date(2020, 2, 14)
+
+
+def test_a_press_kit_mixing_utf8_and_windows_1252_bytes_reads_right(tmp_path):
+    """The reader falls back to Windows-1252 for the whole file, so the UTF-8 name became `BuriÄ‡`."""
+    path = tmp_path / "k.txt"
+    path.write_bytes("Year: 1996\nCast: Kim Bodnia, Zlatko Burić, ".encode("utf-8") + "Schrøder\n\n".encode("cp1252")
+                     + b"In 1996 PUSHER tells the story of Frank (Kim Bodnia).\n")
+    result = read_file(str(path))
+    assert [m.actor for m in result.records[0].cast] == ["Kim Bodnia", "Zlatko Burić", "Schrøder"]
+    assert any("mojibake" in w.message and w.line == 2 for w in result.warnings)

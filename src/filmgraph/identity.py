@@ -40,6 +40,7 @@ _TYPOGRAPHIC = str.maketrans({
 _LATIN = ((0x0000, 0x024F), (0x1E00, 0x1EFF))
 _ALPHABETS = (*_LATIN, (0x0370, 0x03FF), (0x0400, 0x052F), (0x1F00, 0x1FFF))
 _APOSTROPHES = "'’ʼ"
+_ASCII_GAPS = re.compile(r"[^a-z0-9]+")
 
 
 def _strip_marks(text: str, blocks=_ALPHABETS) -> str:
@@ -78,6 +79,8 @@ def _is_word(ch: str) -> bool:
 @lru_cache(maxsize=1 << 16)
 def slug(text: str) -> str:
     """The readable part of an IRI: folded words joined by ``-`` (apostrophes vanish)."""
+    if text.isascii():
+        return _ASCII_GAPS.sub("-", text.lower().replace("'", "")).strip("-") or "untitled"
     folded = fold(unicodedata.normalize("NFKC", text))
     out: list[str] = []
     gap = False

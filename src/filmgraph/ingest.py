@@ -255,12 +255,16 @@ def stale_graphs(store: Backend, sources: list[SourceRead], prune: Iterable[str]
     by_abs: dict[str, SourceRead] = {s.absolute_path: s for s in sources}
     by_rel: dict[str, SourceRead] = {s.root_path: s for s in sources}
     folders = [os.path.join(os.path.abspath(p), "") for p in prune]
+    keep: dict[int, set[str]] = {}
     stale: set[str] = set()
     for graph, path, absolute in record_sources(store):
         source = by_abs.get(absolute) if absolute else None
         source = source or by_rel.get(path)
         if source is not None:
-            if graph not in source.graphs and graph not in source.refused:
+            kept = keep.get(id(source))
+            if kept is None:
+                kept = keep[id(source)] = {*source.graphs, *source.refused}
+            if graph not in kept:
                 stale.add(graph)
         elif absolute and any(absolute.startswith(f) for f in folders) and not os.path.exists(absolute):
             stale.add(graph)

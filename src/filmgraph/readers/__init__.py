@@ -12,6 +12,7 @@ named ``mappings`` and any YAML file that declares ``filmgraph: mapping`` (give 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import os
 from collections.abc import Callable, Iterator
@@ -91,13 +92,34 @@ def read_file(path: str, **options) -> ReadResult:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=path) from None
     records, warnings = reader(path, data, **_accepted(reader, options))
-    for record in records:
-        warnings.extend(_repaired(record, path))
+    if _may_hold_mojibake(data):
+        for record in records:
+            warnings.extend(_repaired(record, path))
     refused = [w for w in warnings if isinstance(w, RefusedRow)]
     return ReadResult(path, records, [w for w in warnings if not isinstance(w, RefusedRow)], refused)
 
 
 _NOT_TEXT = {"source", "lines", "rules", "countries", "languages", "subtitles", "ids"}
+
+
+@functools.cache
+def _text_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_TEXT)
+
+
+def _may_hold_mojibake(data: bytes) -> bool:
+    """Whether any record of this file may need repair: a file that is not UTF-8 (a reader may have
+    fallen back to Windows-1252, turning the UTF-8 parts of a mixed file into mojibake), or UTF-8
+    text in which ftfy sees mojibake. One look at the whole file spares a walk of every record."""
+    if data.isascii():
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    from ftfy.badness import is_bad
+
+    return is_bad(text)
 
 
 def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
@@ -120,9 +142,8 @@ def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
         if isinstance(value, list):
             return [fix(v, f"{where}[{i}]") for i, v in enumerate(value)]
         if dataclasses.is_dataclass(value):
-            for f in dataclasses.fields(value):
-                if f.name not in _NOT_TEXT:
-                    setattr(value, f.name, fix(getattr(value, f.name), f"{where}.{f.name}" if where else f.name))
+            for name in _text_fields(type(value)):
+                setattr(value, name, fix(getattr(value, name), f"{where}.{name}" if where else name))
         return value
 
     fix(record, "")
