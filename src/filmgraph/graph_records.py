@@ -23,7 +23,7 @@ from filmgraph.record import (
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO
 
 _MEDIUM_NAME = {iri: name for name, iri in MEDIUM.items()}
-_CHARACTER = "https://schema.org/character"
+_CHARACTER = SDO.character
 
 
 class _Graph:

@@ -41,7 +41,7 @@ FG = _Closed(
     medium limitedRelease city boxSet dateToBeConfirmed
     territory distribution distributor runtime
     originalTitle imdbId wikidataId tmdbId note
-    describes sourcePath sourceFormat sourceRow sha256 contentHash lacks
+    describes sourcePath sourceFormat sourceRow sourceLines sha256 contentHash lacks
     ScorePart linkScore linkMethod scorePart criterion partScore
     """,
 )
@@ -52,7 +52,7 @@ SDO = _Closed(
     Movie Person PerformanceRole MovieSeries PublicationEvent Rating Country Organization
     name alternateName dateCreated duration director author actor characterName
     isPartOf position countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate
-    location publishedBy contentRating ratingValue ratingExplanation identifier sameAs
+    location publishedBy contentRating ratingValue ratingExplanation identifier sameAs character
     """,
 )
 
