@@ -24,15 +24,23 @@ _EXPORTS = {
     "RelatedFilm": "filmgraph.record",
     "ExternalIds": "filmgraph.record",
     "Source": "filmgraph.record",
-    # readers -> mapping -> validation -> store -> query / export / link
+    # settings, read once per run and passed down
+    "Settings": "filmgraph.settings",
+    # readers -> mapping (the pipeline) -> validation -> store
     "read_file": "filmgraph.readers",
+    "read_paths": "filmgraph.pipeline",
+    "map_paths": "filmgraph.pipeline",
     "map_record": "filmgraph.mapping",
+    "open_store": "filmgraph.store",
+    "read_record": "filmgraph.graph_records",
+    # one function per verb: ingest, validate, read, query, export, link, stats
+    "ingest": "filmgraph.ingest",
     "validate_paths": "filmgraph.validate",
     "validate_store": "filmgraph.validate",
-    "open_store": "filmgraph.store",
-    "ingest": "filmgraph.ingest",
+    "run_query": "filmgraph.query",
     "export": "filmgraph.export",
-    "read_record": "filmgraph.graph_records",
+    "link": "filmgraph.link",
+    "stats": "filmgraph.stats",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",
@@ -41,6 +49,8 @@ _EXPORTS = {
     "QueryError": "filmgraph.errors",
     "NonConformingError": "filmgraph.errors",
 }
+# Public names bound to another name in their module.
+_ALIASES = {"run_query": "run"}
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -49,7 +59,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'filmgraph' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 

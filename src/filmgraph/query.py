@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
+from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
 from filmgraph.store.remote import inject_values
 from filmgraph.terms import XSD
 
@@ -448,7 +449,5 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
             raise QueryError(f"{query.source}: {e}") from None
 
     if timeout is None:
-        from filmgraph.settings import Settings
-
-        timeout = Settings().query_timeout
+        timeout = DEFAULT_QUERY_TIMEOUT
     return with_timeout(work, timeout, f"query {query.name}")

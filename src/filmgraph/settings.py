@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 BASE_IRI = "https://w3id.org/filmgraph/id/"
 ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
 SHACL_ENGINES = ("pyshacl", "rust")
+DEFAULT_QUERY_TIMEOUT = 30.0
 
 
 def _env(name: str, default: str) -> str:
@@ -28,7 +29,7 @@ class Settings:
     """Every setting, its environment variable and its default; docs/settings.md is the table."""
 
     store: str = field(default_factory=lambda: _env("FILMGRAPH_STORE", "filmgraph-store"))
-    query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", "30")))
+    query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", str(DEFAULT_QUERY_TIMEOUT))))
     lock_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_LOCK_TIMEOUT", "600")))
     contact: str = field(default_factory=lambda: _env("FILMGRAPH_CONTACT", ""))
     shacl_engine: str = field(default_factory=lambda: _env("FILMGRAPH_SHACL_ENGINE", ""))
