@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from filmgraph.settings import VERSION as __version__
 
 _EXPORTS = {
     # the record model
@@ -33,14 +33,15 @@ _EXPORTS = {
     "map_record": "filmgraph.mapping",
     "open_store": "filmgraph.store",
     "read_record": "filmgraph.graph_records",
-    # one function per verb: ingest, validate, read, query, export, link, stats
-    "ingest": "filmgraph.ingest",
+    # one function per verb (ingest, validate, read, query, export, link, stats), each named apart
+    # from its module: `filmgraph.export` the function would be shadowed by the module once imported
+    "ingest_paths": "filmgraph.ingest",
     "validate_paths": "filmgraph.validate",
     "validate_store": "filmgraph.validate",
     "run_query": "filmgraph.query",
-    "export": "filmgraph.export",
-    "link": "filmgraph.link",
-    "stats": "filmgraph.stats",
+    "export_store": "filmgraph.export",
+    "link_store": "filmgraph.link",
+    "store_stats": "filmgraph.stats",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",
@@ -50,7 +51,8 @@ _EXPORTS = {
     "NonConformingError": "filmgraph.errors",
 }
 # Public names bound to another name in their module.
-_ALIASES = {"run_query": "run"}
+_ALIASES = {"ingest_paths": "ingest", "run_query": "run", "export_store": "export", "link_store": "link",
+            "store_stats": "stats"}
 
 __all__ = ["__version__", *_EXPORTS]
 

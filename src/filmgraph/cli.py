@@ -381,9 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="filmgraph",
         description="Film records as linked data: ingest, validate, query, export and link.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from filmgraph import __version__
+    from filmgraph.settings import VERSION
 
-    parser.add_argument("--version", action="version", version=f"filmgraph {__version__}")
+    parser.add_argument("--version", action="version", version=f"filmgraph {VERSION}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for add in VERBS:
         add(sub)

@@ -9,6 +9,7 @@ import datetime
 import os
 from dataclasses import dataclass, field
 
+VERSION = "0.1.0"
 BASE_IRI = "https://w3id.org/filmgraph/id/"
 ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
 SHACL_ENGINES = ("pyshacl", "rust")
@@ -44,10 +45,8 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        from filmgraph import __version__
-
         contact = f"; {self.contact}" if self.contact else ""
-        return f"filmgraph/{__version__} (https://w3id.org/filmgraph{contact})"
+        return f"filmgraph/{VERSION} (https://w3id.org/filmgraph{contact})"
 
     def now(self) -> str:
         """The time a run stamps its graphs with: now in UTC, or `SOURCE_DATE_EPOCH` when set."""
