@@ -37,7 +37,7 @@ _EXPORTS = {
     # from its module: `filmgraph.export` the function would be shadowed by the module once imported
     "ingest_paths": "filmgraph.ingest",
     "validate_paths": "filmgraph.validate",
-    "validate_store": "filmgraph.validate",
+    "validate_store": "filmgraph.validation",
     "run_query": "filmgraph.query",
     "export_store": "filmgraph.export",
     "link_store": "filmgraph.link",

@@ -24,7 +24,7 @@ from filmgraph.settings import Settings
 from filmgraph.store.base import Backend, WriteStats
 from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
-__all__ = ["IngestReport", "Refusal", "Validator", "ingest", "ingest_validator", "progress_printer"]
+__all__ = ["IngestReport", "Validator", "ingest", "ingest_validator", "progress_printer"]
 
 
 @dataclass(slots=True)

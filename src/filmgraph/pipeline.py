@@ -23,7 +23,7 @@ from filmgraph.mapping import MappedRecord, map_record
 from filmgraph.readers import RefusedRow, expand_paths, read_file
 from filmgraph.record import FilmRecord, ReaderWarning
 
-__all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "expand_paths", "map_paths", "read_paths", "refusal_of"]
+__all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "map_paths", "read_paths", "refusal_of"]
 
 # What a reader raises for bad input, as opposed to a bug: a broken file is refused, named, and the
 # run goes on; anything else is a traceback worth reporting.

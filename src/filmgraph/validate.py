@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.settings import Settings
-from filmgraph.validation import Report, choose_engine, validate_batch, validate_store
+from filmgraph.validation import Report, choose_engine, validate_batch
 
-__all__ = ["PathsReport", "validate_paths", "validate_store"]
+__all__ = ["PathsReport", "validate_paths"]
 
 
 @dataclass
