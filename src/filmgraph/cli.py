@@ -37,6 +37,13 @@ def _store_path(args: argparse.Namespace) -> str:
     return args.store or args.settings.store
 
 
+def _open(args: argparse.Namespace, write: bool = False):
+    """The store the flags and settings name, with the settings' lock timeout."""
+    from filmgraph.store import open_store
+
+    return open_store(_store_path(args), write=write, lock_timeout=args.settings.lock_timeout)
+
+
 def _err(message: str) -> None:
     print(f"filmgraph: {message}", file=sys.stderr)
 
@@ -62,7 +69,6 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.ingest import ingest, ingest_validator, progress_printer
     from filmgraph.readers import expand_paths
     from filmgraph.report import render_record, warning_lines
-    from filmgraph.store import open_store
 
     settings = args.settings
     if args.batch_size is not None:
@@ -70,7 +76,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
     options: dict = {"mapping": args.map} if args.map else {}
     validator = None if args.no_validate else ingest_validator(settings)
     files = list(expand_paths(args.paths))
-    with open_store(_store_path(args), write=True) as store:
+    with _open(args, write=True) as store:
         report = ingest(files, store, validator=validator, settings=settings, progress=progress_printer(len(files)),
                         **options)
     if not args.quiet:
@@ -106,9 +112,8 @@ def _add_export(sub) -> None:
 
 def _run_export(args: argparse.Namespace) -> int:
     from filmgraph.export import export
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         if args.output:
             tmp = f"{args.output}.partial"
             try:
@@ -135,9 +140,8 @@ def _add_stats(sub) -> None:
 
 def _run_stats(args: argparse.Namespace) -> int:
     from filmgraph.stats import stats
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         for name, count in stats(store):
             print(f"{name:<18}{count:>10}")
     return EXIT_OK
@@ -177,7 +181,6 @@ def _run_link(args: argparse.Namespace) -> int:
     from filmgraph.errors import UsageError
     from filmgraph.link import link, load_profile, open_client, read_decisions, review_table, summary, write_links
     from filmgraph.link.scoring import MIN_SCORE
-    from filmgraph.store import open_store
 
     profile = load_profile(args.target)
     min_score = MIN_SCORE if args.min_score is None else args.min_score
@@ -187,14 +190,14 @@ def _run_link(args: argparse.Namespace) -> int:
     client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh,
                          settings=args.settings)
     types = ("film", "person") if args.type == "all" else (args.type,)
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         run = link(store, profile, client, types=types, min_score=min_score, decisions=decisions,
                    scan=not profile.is_public(client.endpoint))
     if args.dry_run:
         sys.stdout.write(review_table(run))
         print(summary(run), file=sys.stderr)
     else:
-        with open_store(_store_path(args), write=True) as store:
+        with _open(args, write=True) as store:
             count = write_links(store, run, types, args.settings.now())
         print(summary(run))
         print(f"links graph: {count} triples")
@@ -245,9 +248,8 @@ def _query_backend(args: argparse.Namespace, timeout: float):
     if not args.endpoint:
         if args.auth or args.header:
             raise UsageError("--auth and --header go with --endpoint")
-        from filmgraph.store import open_store
 
-        return open_store(_store_path(args))
+        return _open(args)
     if args.store:
         raise UsageError("give --store or --endpoint, not both")
     from filmgraph.store.remote import RemoteStore
@@ -348,19 +350,18 @@ exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or in
 
 def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.report import render
-    from filmgraph.store import open_store
     from filmgraph.validate import validate_paths
     from filmgraph.validation import choose_engine, validate_store
 
     engine = choose_engine(args.settings.shacl_engine)
     location = _store_path(args)
     if not args.paths:
-        with open_store(location) as store:
+        with _open(args) as store:
             report = validate_store(store, engine)
         sys.stdout.write(render(report, args.format))
         return EXIT_OK if report.conforms else EXIT_NONCONFORMING
     options = {"mapping": args.map} if args.map else {}
-    with open_store(location) if os.path.isdir(location) else contextlib.nullcontext() as store:
+    with _open(args) if os.path.isdir(location) else contextlib.nullcontext() as store:
         found = validate_paths(args.paths, store, engine, args.settings, **options)
     for line in found.unreadable + found.refused_rows:
         _err(line)

@@ -20,7 +20,7 @@ from filmgraph.errors import UsageError
 from filmgraph.settings import SHACL_ENGINES
 from filmgraph.terms import FG, PROV, RDF_TYPE, SDO
 from filmgraph.validation.model import SEVERITIES, Problem, RecordReport, Report
-from filmgraph.validation.records import RecordView, ox_term
+from filmgraph.validation.records import RecordView
 from filmgraph.validation.shapes import SH, shapes_graph
 
 @cache
