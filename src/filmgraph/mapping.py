@@ -363,9 +363,8 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(node, _P["ratingValue"], _lit(cert.value))
         b.text(node, _P["ratingExplanation"], cert.advice)
         b.add(node, _F["territory"], b.country(cert.territory))
-        body = cert.body or codes.rating_body(cert.territory)
-        if body:
-            b.add(node, _P["author"], b.organization(body))
+        if cert.body:  # the reader names the body (the territory's own when the source gives none)
+            b.add(node, _P["author"], b.organization(cert.body))
 
     ids = record.ids
     b.text(film, _F["imdbId"], ids.imdb)

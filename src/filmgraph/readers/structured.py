@@ -208,7 +208,7 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
         if territory:
             r.certificates.append(Certificate(territory, _text(c["value"]),
                                               _text(c["advice"]) if c.get("advice") else None,
-                                              _text(c["body"]) if c.get("body") else None))
+                                              _text(c["body"]) if c.get("body") else codes.rating_body(territory)))
     for i, rel in enumerate(doc.get("releases", [])):
         territory = _territory(rel["territory"], f"releases[{i}].territory", problems)
         if territory:
