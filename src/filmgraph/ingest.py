@@ -112,7 +112,7 @@ def ingest(
         batch.clear()
 
     outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
-                         keep_records=validator is not None, **reader_options)
+                         keep_records=validator is not None, resolve=True, **reader_options)
     for done, outcome in enumerate(outcomes, 1):
         report.files += 1
         report.warnings.extend(outcome.warnings)

@@ -12,6 +12,7 @@ exceptions mean "this file cannot be read" (a refusal) rather than a bug (a trac
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -99,24 +100,29 @@ def read_paths(paths: Iterable[str], **reader_options) -> Iterator[FileOutcome]:
 
 
 def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep_records: bool = True,
-              expand: bool = True, **reader_options) -> Iterator[FileOutcome]:
+              expand: bool = True, resolve: bool = False, **reader_options) -> Iterator[FileOutcome]:
     """Each record file under `paths` read and mapped to `MappedRecord`s, in file order.
 
     With `workers` > 1 and enough files, worker processes read and map a few chunks ahead (bounded,
     so memory follows the consumer, not the input) and the outcomes come back in file order, the
     same as a serial run. `keep_records=False` drops `MappedRecord.record` in the workers (pickling
     the record costs more than the graph's text) for callers that never read it. `expand=False`
-    takes `paths` as files already expanded."""
+    takes `paths` as files already expanded. `resolve=True` stores each record's source as an
+    absolute path (what ingest keeps, so the provenance holds wherever the store is opened from);
+    messages still name the file as it was given."""
     files = list(expand_paths(list(paths))) if expand else list(paths)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        yield from _parallel(files, generated_at, workers, keep_records, reader_options)
+        yield from _parallel(files, generated_at, workers, keep_records, resolve, reader_options)
         return
     for path in files:
-        yield _mapped(_read_one(path, reader_options), generated_at, True)
+        yield _mapped(_read_one(path, reader_options), generated_at, True, resolve)
 
 
-def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool) -> FileOutcome:
+def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool, resolve: bool) -> FileOutcome:
     records: list[FilmRecord] = outcome.records
+    if resolve:
+        for record in records:
+            record.source.path = os.path.abspath(record.source.path)
     mapped: list[MappedRecord] = [map_record(r, generated_at) for r in records]
     if not keep_records:
         for m in mapped:
@@ -125,12 +131,13 @@ def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool) -> File
     return outcome
 
 
-def _map_chunk(files: list[str], generated_at: str, keep_records: bool, options: dict) -> list[FileOutcome]:
+def _map_chunk(files: list[str], generated_at: str, keep_records: bool, resolve: bool,
+               options: dict) -> list[FileOutcome]:
     """A worker's task: read and map a run of files."""
-    return [_mapped(_read_one(path, options), generated_at, keep_records) for path in files]
+    return [_mapped(_read_one(path, options), generated_at, keep_records, resolve) for path in files]
 
 
-def _parallel(files: list[str], generated_at: str, workers: int, keep_records: bool,
+def _parallel(files: list[str], generated_at: str, workers: int, keep_records: bool, resolve: bool,
               options: dict) -> Iterator[FileOutcome]:
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     # fork: the workers only read and map, never touch a store; spawn and forkserver would re-run a
@@ -140,12 +147,12 @@ def _parallel(files: list[str], generated_at: str, workers: int, keep_records: b
         pending: deque = deque()
         ahead = iter(chunks)
         for chunk in ahead:
-            pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, options))
+            pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, resolve, options))
             if len(pending) >= 2 * workers + 2:
                 break
         while pending:
             outcomes = pending.popleft().result()
             for chunk in ahead:
-                pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, options))
+                pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, resolve, options))
                 break
             yield from outcomes
