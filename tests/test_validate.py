@@ -49,7 +49,8 @@ def test_shapes_conform_to_shacl_for_shacl():
 
 
 def test_sample_records_conform():
-    report, unreadable, refused = validate_paths([str(RECORDS)])
+    found = validate_paths([str(RECORDS)])
+    report, unreadable, refused = found.report, found.unreadable, found.refused_rows
     assert not unreadable and not refused
     assert len(report.records) == len(list(RECORDS.glob("*.txt"))) + len(list(RECORDS.glob("*.json")))
     assert report.conforms
@@ -60,7 +61,7 @@ def test_problems_carry_record_field_and_line(tmp_path):
     kit = tmp_path / "pusher-ii-2004.txt"
     seed = (RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8")
     kit.write_text(seed.replace("Certificate: 18", "Certificate: 19"), encoding="utf-8")
-    report, _, _ = validate_paths([str(kit)])
+    report = validate_paths([str(kit)]).report
     (problem,) = [p for p in report.problems if p.severity == "Violation"]
     assert (problem.field, problem.line, problem.shown) == ("certificates[0]", line_of(kit, "Certificate: 19"), '"19"')
     assert problem.about == "film Pusher II: With Blood on My Hands (2004)"

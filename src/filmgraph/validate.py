@@ -32,10 +32,6 @@ class PathsReport:
         """Rows a reader refused (many-record files), each as a curator reads it."""
         return [f"refused {r.row}" for r in self.refusals if r.row is not None]
 
-    def __iter__(self):
-        """(report, unreadable, refused rows), for callers that unpack."""
-        return iter((self.report, self.unreadable, self.refused_rows))
-
 
 def validate_paths(paths: list[str], store=None, engine: str | None = None, settings: Settings | None = None,
                    **reader_options) -> PathsReport:
