@@ -145,3 +145,24 @@ def test_no_circle_between_modules():
 ])
 def test_the_circle_finder_finds_circles(graph, expected):
     assert cycles(graph) == expected
+
+
+def test_the_record_fields_are_declared_once():
+    """Readers, the mapping spec and validation name record fields the JSON Schema declares."""
+    from filmgraph.readers import mapping_spec
+    from filmgraph.record import FIELDS, LIST_FIELDS, SCHEMA
+    from filmgraph.validation import FILM_FIELDS
+
+    assert list(FIELDS) == [name for name in SCHEMA["properties"] if not name.startswith("$")]
+    assert {re.sub(r"\[\d+\]$", "", name) for name in FILM_FIELDS.values()} <= set(FIELDS)
+    assert mapping_spec.LIST_FIELDS <= LIST_FIELDS and mapping_spec.ITEM_FIELDS <= LIST_FIELDS
+    assert {"cast", "runtimes", "notes"} <= LIST_FIELDS and not {"title", "year", "series", "ids"} & LIST_FIELDS
+
+
+def test_no_vocabulary_iri_outside_terms():
+    """schema.org and fg: IRIs are written once, in terms.py (and settings.py for the namespaces)."""
+    written = re.compile(r"https://schema\.org/\w|https://w3id\.org/filmgraph/ontology#\w")
+    found = [f"{path.relative_to(SRC)}:{n}" for path in sorted(PACKAGE.rglob("*.py"))
+             if path.name not in ("terms.py", "settings.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if written.search(line)]
+    assert not found, found
