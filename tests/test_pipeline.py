@@ -60,3 +60,9 @@ def test_ingest_keeps_an_absolute_source_path_and_the_field_lines(tmp_path, monk
         lines = [json.loads(q.object.value) for q in store.quads() if q.predicate.value == FG.sourceLines]
     assert paths == {str(tmp_path / "rel.json")}
     assert lines == [{"title": 1, "year": 1}]
+
+
+def test_a_setting_that_is_not_a_number_is_a_usage_error(cli):
+    result = cli("stats", "--store", "nowhere", env={"FILMGRAPH_BATCH_SIZE": "lots"})
+    assert result.code == 2 and "FILMGRAPH_BATCH_SIZE must be a number, not 'lots'" in result.err
+    assert "Traceback" not in result.err

@@ -20,6 +20,17 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _number(name: str, default: str, kind: type = float):
+    """A numeric setting from the environment; a value that is not one is a usage error, not a traceback."""
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        from filmgraph.errors import UsageError
+
+        raise UsageError(f"{name} must be a number, not {value!r}") from None
+
+
 def _workers() -> int:
     value = os.environ.get("FILMGRAPH_WORKERS", "")
     return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
@@ -30,15 +41,15 @@ class Settings:
     """Every setting, its environment variable and its default; docs/settings.md is the table."""
 
     store: str = field(default_factory=lambda: _env("FILMGRAPH_STORE", "filmgraph-store"))
-    query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", str(DEFAULT_QUERY_TIMEOUT))))
-    lock_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_LOCK_TIMEOUT", "600")))
+    query_timeout: float = field(default_factory=lambda: _number("FILMGRAPH_QUERY_TIMEOUT", str(DEFAULT_QUERY_TIMEOUT)))
+    lock_timeout: float = field(default_factory=lambda: _number("FILMGRAPH_LOCK_TIMEOUT", "600"))
     contact: str = field(default_factory=lambda: _env("FILMGRAPH_CONTACT", ""))
     shacl_engine: str = field(default_factory=lambda: _env("FILMGRAPH_SHACL_ENGINE", ""))
     """Empty: the Rust `shacl` engine where installed, else pySHACL (validation/engine.py)."""
     cache_dir: str = field(default_factory=lambda: _env("FILMGRAPH_CACHE", os.path.expanduser("~/.cache/filmgraph")))
     workers: int = field(default_factory=_workers)
     """Processes that read and map records during ingest; default one per core."""
-    batch_size: int = field(default_factory=lambda: int(_env("FILMGRAPH_BATCH_SIZE", "500")))
+    batch_size: int = field(default_factory=lambda: max(1, _number("FILMGRAPH_BATCH_SIZE", "500", int)))
     """Records per store transaction (and per validation batch) during ingest."""
     source_date_epoch: str = field(default_factory=lambda: _env("SOURCE_DATE_EPOCH", ""))
     """Seconds since 1970 to stamp ingests with instead of now (reproducible builds' convention)."""
