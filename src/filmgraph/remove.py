@@ -15,9 +15,9 @@ from pyoxigraph import NamedNode
 from filmgraph import identity
 from filmgraph.ingest import record_sources
 from filmgraph.store.base import Backend
+from filmgraph.terms import FG
 
-_DESCRIBING = """PREFIX fg: <https://w3id.org/filmgraph/ontology#>
-SELECT DISTINCT ?g ?film WHERE { GRAPH ?g { ?g fg:describes ?film } }"""
+_DESCRIBING = f"SELECT DISTINCT ?g ?film WHERE {{ GRAPH ?g {{ ?g <{FG.describes}> ?film }} }}"
 
 
 def _is_iri(text: str) -> bool:
