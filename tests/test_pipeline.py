@@ -57,8 +57,10 @@ def test_ingest_keeps_an_absolute_source_path_and_the_field_lines(tmp_path, monk
         filmgraph.ingest_paths(["rel.json"], store, settings=settings)
     with filmgraph.open_store(settings.store) as store:
         paths = {q.object.value for q in store.quads() if q.predicate.value == FG.sourcePath}
+        absolute = {q.object.value for q in store.quads() if q.predicate.value == FG.absolutePath}
         lines = [json.loads(q.object.value) for q in store.quads() if q.predicate.value == FG.sourceLines]
-    assert paths == {str(tmp_path / "rel.json")}
+    # The root-relative path names the record (issue 15); the absolute one finds the file from anywhere.
+    assert paths == {"rel.json"} and absolute == {str(tmp_path / "rel.json")}
     assert lines == [{"title": 1, "year": 1}]
 
 

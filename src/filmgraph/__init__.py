@@ -36,6 +36,7 @@ _EXPORTS = {
     # one function per verb (ingest, validate, read, query, export, link, stats), each named apart
     # from its module: `filmgraph.export` the function would be shadowed by the module once imported
     "ingest_paths": "filmgraph.ingest",
+    "remove_records": "filmgraph.remove",
     "validate_paths": "filmgraph.validate",
     "validate_store": "filmgraph.validation",
     "run_query": "filmgraph.query",
@@ -51,7 +52,7 @@ _EXPORTS = {
     "NonConformingError": "filmgraph.errors",
 }
 # Public names bound to another name in their module.
-_ALIASES = {"ingest_paths": "ingest", "run_query": "run", "export_store": "export", "link_store": "link",
+_ALIASES = {"ingest_paths": "ingest", "remove_records": "remove", "run_query": "run", "export_store": "export", "link_store": "link",
             "store_stats": "stats"}
 
 __all__ = ["__version__", *_EXPORTS]

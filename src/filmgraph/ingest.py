@@ -28,7 +28,8 @@ from filmgraph.store.base import Backend, WriteStats
 from filmgraph.terms import FG, PROV, SDO
 from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
-__all__ = ["IngestReport", "Validator", "ingest", "ingest_validator", "progress_printer"]
+__all__ = ["IngestReport", "SourceRead", "Validator", "check_layout", "ingest", "ingest_validator", "progress_printer",
+           "record_sources", "stale_graphs"]
 
 
 @dataclass(slots=True)

@@ -17,6 +17,8 @@ from filmgraph.ingest import record_sources
 from filmgraph.store.base import Backend
 from filmgraph.terms import FG
 
+__all__ = ["graphs_for", "remove"]
+
 _DESCRIBING = f"SELECT DISTINCT ?g ?film WHERE {{ GRAPH ?g {{ ?g <{FG.describes}> ?film }} }}"
 
 
