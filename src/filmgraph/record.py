@@ -150,7 +150,11 @@ class ReaderWarning:
     path: str
     line: int | None
     message: str
+    pages: list[int] | None = None
+    """First line of each page for a paged source (PDF): the line is then cited as page and line."""
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        from filmgraph.errors import where
+
+        place = f"{self.path}:{where(self.line, self.pages) if self.pages else self.line}" if self.line else self.path
+        return f"{place}: {self.message}"

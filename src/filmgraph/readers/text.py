@@ -1,18 +1,36 @@
-"""Text extraction: a press-kit file (plain text, Markdown; PDF and DOCX to come) to lines of text.
+"""Text extraction: a press-kit file (plain text, Markdown, PDF, DOCX) to lines of text.
 
 Every later stage (sections, header fields, lists, prose) reads `ExtractedText.text` and cites
-line numbers in it; `pages` turns a line number back into a page for paged formats.
+line numbers in it; `pages` turns a line number back into a page for paged formats. PDF text comes
+from pypdf's layout mode (rows kept whole, column gaps kept as spaces, blank lines where the page
+has vertical space); DOCX from python-docx (headings as Markdown `#` lines, list items as `- `
+lines, Word tables as rows of tab-separated cells). Hostile files are bounded by the limits below.
 """
 
 from __future__ import annotations
 
 import bisect
 import codecs
+import io
+import logging
 import os
+import re
 import unicodedata
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from filmgraph.errors import InputError
+from filmgraph.errors import InputError, where
+
+MAX_BYTES = 64 * 1024 * 1024
+"""Largest PDF or DOCX file read; press kits with pictures run to a few megabytes."""
+MAX_PAGES = 400
+"""Most pages read from one PDF."""
+MAX_TEXT = 4 * 1024 * 1024
+"""Most characters of text taken from one file (a DOCX's unzipped XML is held to 16 times this)."""
+
+_GAP = re.compile(r"\S {3,}\S")
 
 
 @dataclass(slots=True)
@@ -25,17 +43,32 @@ class ExtractedText:
 
     def where(self, line: int) -> str:
         """`line 12`, or `page 2, line 5` for a paged source."""
-        if not self.pages:
-            return f"line {line}"
-        page = bisect.bisect_right(self.pages, line)
-        return f"page {page}, line {line - self.pages[page - 1] + 1}"
+        return where(line, self.pages)
 
 
 def extract_text(path: str, data: bytes) -> ExtractedText:
-    """The file's text by its extension; `InputError` for a file that holds none."""
+    """The file's text by its extension; `InputError` (one line, naming the file) for a file that holds none."""
     ext = os.path.splitext(path)[1].lower()
+    if ext == ".pdf":
+        return _pdf(path, _bounded(path, data))
+    if ext == ".docx":
+        return _docx(path, _bounded(path, data))
     kind = "markdown" if ext in (".md", ".markdown") else "text"
     return ExtractedText(decode(path, data), kind)
+
+
+@contextmanager
+def cite_pages(extracted: ExtractedText, warnings: list) -> Iterator[None]:
+    """Make the warnings and the refusal raised inside cite page and line when the source is paged."""
+    try:
+        yield
+    except InputError as e:
+        e.pages = extracted.pages
+        raise
+    finally:
+        for warning in warnings:
+            if getattr(warning, "pages", None) is None and hasattr(warning, "pages"):
+                warning.pages = extracted.pages
 
 
 def decode(path: str, data: bytes) -> str:
@@ -54,3 +87,161 @@ def decode(path: str, data: bytes) -> str:
     if not text.strip():
         raise InputError("empty file, not a press kit", path=path)
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _bounded(path: str, data: bytes) -> bytes:
+    if len(data) > MAX_BYTES:
+        raise InputError(f"file of {len(data) // 2**20} MiB is larger than the {MAX_BYTES // 2**20} MiB read", path=path)
+    return data
+
+
+def _finish(path: str, lines: list[str], kind: str, pages: list[int] | None = None) -> ExtractedText:
+    text = unicodedata.normalize("NFC", "\n".join(lines))
+    if not text.strip():
+        raise InputError(f"no text in this {kind.upper()} (scanned pages need OCR first)", path=path)
+    return ExtractedText(text, kind, pages)
+
+
+# ---- PDF ------------------------------------------------------------------------------------------
+
+def _pdf(path: str, data: bytes) -> ExtractedText:
+    """Each page in layout mode, soft-wrapped lines joined, pages one blank line apart."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise InputError("not a PDF file (no %PDF- header)", path=path)
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)  # pypdf logs every repaired xref; the user gets one line or nothing
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError("encrypted PDF: save it without a password first", path=path)
+        if len(reader.pages) > MAX_PAGES:
+            raise InputError(f"PDF of {len(reader.pages)} pages; at most {MAX_PAGES} are read", path=path)
+        pages = [_page_lines(page.extract_text(extraction_mode="layout")) for page in reader.pages]
+    except InputError:
+        raise
+    except (FileNotDecryptedError, DependencyError):
+        raise InputError("encrypted PDF: save it without a password first", path=path) from None
+    except RecursionError:
+        raise InputError("not a readable PDF (objects nest without end)", path=path) from None
+    except Exception as e:  # noqa: BLE001 - pypdf raises many types on a broken file; each is one refusal
+        raise InputError(f"not a readable PDF ({type(e).__name__}: {_first_line(e)})", path=path) from None
+    finally:
+        log.setLevel(level)
+    if sum(len(line) for page in pages for line in page) > MAX_TEXT:
+        raise InputError(f"more than {MAX_TEXT} characters of text; not a press kit", path=path)
+    width = max((len(line) for page in pages for line in page if not _GAP.search(line)), default=0)
+    lines: list[str] = []
+    starts: list[int] = []
+    for page in pages:
+        if lines and page:
+            lines.append("")
+        starts.append(len(lines) + 1)
+        lines.extend(_unwrap(page, width))
+    return _finish(path, lines, "pdf", starts)
+
+
+def _page_lines(text: str) -> list[str]:
+    """A page's lines: trailing spaces and the blank margin lines gone, the common indent removed."""
+    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    indent = min((len(line) - len(line.lstrip(" ")) for line in lines if line), default=0)
+    return [line[indent:] for line in lines]
+
+
+def _unwrap(lines: list[str], width: int) -> list[str]:
+    """Join lines the typesetter broke: the next line's first word would not have fitted on this one.
+
+    A blank line, a next line with a column gap or indented deeper is never joined, so lists and
+    tables keep one entry a line. A line ending in a hyphen joins without a space.
+    """
+    out: list[str] = []
+    last = ""  # the physical line that ends out[-1]
+    for line in lines:
+        if out and _continues(out[-1], last, line, width):
+            out[-1] += line.lstrip() if last.endswith("-") else f" {line.lstrip()}"
+        else:
+            out.append(line)
+        last = line
+    return out
+
+
+def _continues(joined: str, last: str, line: str, width: int) -> bool:
+    if not last.strip() or not line.strip() or _GAP.search(line):
+        return False
+    if len(line) - len(line.lstrip()) > len(joined) - len(joined.lstrip()):
+        return False
+    word = line.split()[0]
+    return len(last) + (0 if last.endswith("-") else 1) + len(word) > width
+
+
+def _first_line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or ["broken file"])[0][:200]
+
+
+# ---- DOCX -----------------------------------------------------------------------------------------
+
+def _docx(path: str, data: bytes) -> ExtractedText:
+    """Body paragraphs and tables in document order: headings as `#` lines, table rows as tab-separated cells."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError("not a DOCX file (not a zip archive); save it from Word as .docx", path=path) from None
+    if "word/document.xml" not in {m.filename for m in members}:
+        raise InputError("not a DOCX file (no word/document.xml inside)", path=path)
+    if sum(m.file_size for m in members) > 16 * MAX_TEXT + MAX_BYTES:
+        raise InputError("DOCX unzips to more than a press kit holds; refused", path=path)
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                lines.extend(_table_rows(block))
+            else:
+                lines.extend(_paragraph_lines(block))
+    except Exception as e:  # noqa: BLE001 - python-docx and lxml raise many types on a broken package
+        raise InputError(f"not a readable DOCX ({type(e).__name__}: {_first_line(e)})", path=path) from None
+    if sum(len(line) for line in lines) > MAX_TEXT:
+        raise InputError(f"more than {MAX_TEXT} characters of text; not a press kit", path=path)
+    return _finish(path, [line.rstrip() for line in lines], "docx")
+
+
+_HEADING = re.compile(r"(?:heading|überschrift|titre)\s*(\d)", re.IGNORECASE)
+
+
+def _paragraph_lines(paragraph) -> list[str]:
+    text = paragraph.text.replace("\r", "")
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if not text.strip():
+        return [""]
+    m = _HEADING.match(style)
+    if m or style.lower() == "title":
+        return ["#" * (int(m[1]) if m else 1) + " " + " ".join(text.split())]
+    pPr = paragraph._p.pPr
+    if style.lower().startswith("list") or (pPr is not None and pPr.numPr is not None):
+        return [f"- {text.strip()}"]
+    return text.split("\n")
+
+
+def _table_rows(table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        seen: list = []
+        cells = []
+        for cell in row.cells:
+            if any(cell._tc is s for s in seen):  # a merged cell repeats across the columns it spans
+                continue
+            seen.append(cell._tc)
+            cells.append(" ".join(cell.text.split()))
+        rows.append("\t".join(cells))
+    return rows
