@@ -125,11 +125,11 @@ def _run_read(args: argparse.Namespace) -> int:
     readings = []
     for reading in read_files(args.paths, **options):
         readings.append(reading)
+        for line in ([reading.unreadable] if reading.unreadable else []) + reading.refused_rows:
+            _err(f"refused {line}")
         if args.format == "text":
-            print("\n".join(text_report(reading)))
+            print("\n".join(text_report(reading)), flush=True)
         else:
-            for line in ([reading.unreadable] if reading.unreadable else []) + reading.refused_rows:
-                _err(f"refused {line}")
             for warning in reading.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
     if args.format == "json":

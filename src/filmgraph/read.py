@@ -112,9 +112,9 @@ def _empty(value: Any) -> bool:
 # ---- text ---------------------------------------------------------------------------------------
 
 def text_report(reading: FileReading) -> list[str]:
-    """The lines `filmgraph read` prints for one file."""
+    """The lines `filmgraph read` prints for one file (refusals themselves go to standard error)."""
     if reading.unreadable:
-        return [f"refused {reading.unreadable}"]
+        return [f"{reading.path}: refused, nothing read"]
     count = len(reading.records)
     out = [f"{reading.path}: {count} record{'s' if count != 1 else ''}"
            + (f", {len(reading.warnings)} warning{'s' if len(reading.warnings) != 1 else ''}" if reading.warnings else "")]
@@ -134,7 +134,8 @@ def text_report(reading: FileReading) -> list[str]:
         for note, place in zip(record.notes, noted):
             out.append(f"  {place:<{place_width}}  {'note':<{width}}  {note.text!r} (not read as a fact)")
     out.extend(f"  warning: {w}" for w in reading.warnings)
-    out.extend(f"  refused {line}" for line in reading.refused_rows)
+    if reading.refused_rows:
+        out.append(f"  {len(reading.refused_rows)} refused (see standard error)")
     return out
 
 

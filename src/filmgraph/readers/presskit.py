@@ -352,6 +352,8 @@ class _Reader:
                 elif tag not in target:
                     target.append(tag)
         self.record.lines.setdefault("languages", line)
+        if self.record.subtitles:
+            self.record.lines.setdefault("subtitles", line)
 
     def _runtime(self, territories: list[str], value: str, line: int) -> None:
         brackets = _BRACKETS.findall(value)
