@@ -30,7 +30,12 @@ MAX_PAGES = 400
 MAX_TEXT = 4 * 1024 * 1024
 """Most characters of text taken from one file (a DOCX's unzipped XML is held to 16 times this)."""
 
+MIN_MEASURE = 50
+"""Narrowest text column (in characters) in which lines are taken to be wrapped by the typesetter."""
+
 _GAP = re.compile(r"\S {3,}\S")
+# A line that starts an entry of its own: `Label:` (`Label :` in French), a bullet, a heading, a table row.
+_ENTRY = re.compile(r"^\s*(?:[*_]{0,2}[^\W\d_a-z][^\s:]*(?: [^\s:]+){0,5} ?:(?:\s|$)|[-*+•·]\s|#|\||\d+[.)]\s)")
 
 
 @dataclass(slots=True)
@@ -91,8 +96,12 @@ def decode(path: str, data: bytes) -> str:
 
 def _bounded(path: str, data: bytes) -> bytes:
     if len(data) > MAX_BYTES:
-        raise InputError(f"file of {len(data) // 2**20} MiB is larger than the {MAX_BYTES // 2**20} MiB read", path=path)
+        raise InputError(f"file of {_size(len(data))} is larger than the {_size(MAX_BYTES)} read", path=path)
     return data
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def _finish(path: str, lines: list[str], kind: str, pages: list[int] | None = None) -> ExtractedText:
@@ -105,7 +114,7 @@ def _finish(path: str, lines: list[str], kind: str, pages: list[int] | None = No
 # ---- PDF ------------------------------------------------------------------------------------------
 
 def _pdf(path: str, data: bytes) -> ExtractedText:
-    """Each page in layout mode, soft-wrapped lines joined, pages one blank line apart."""
+    """Each page in layout mode; soft wraps joined (across pages too); a page break between paragraphs is a blank line."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -134,13 +143,21 @@ def _pdf(path: str, data: bytes) -> ExtractedText:
     if sum(len(line) for page in pages for line in page) > MAX_TEXT:
         raise InputError(f"more than {MAX_TEXT} characters of text; not a press kit", path=path)
     width = max((len(line) for page in pages for line in page if not _GAP.search(line)), default=0)
+    if width < MIN_MEASURE:
+        width = 10**9  # too narrow to tell a wrapped line from a short one: nothing is joined
     lines: list[str] = []
     starts: list[int] = []
+    last = ""  # the physical line that ends lines[-1]
     for page in pages:
-        if lines and page:
-            lines.append("")
+        if lines and page and not _continues(lines[-1], last, page[0], width) and not _same_list(last, page[0]):
+            lines.append("")  # a page break between paragraphs is a paragraph break
         starts.append(len(lines) + 1)
-        lines.extend(_unwrap(page, width))
+        for line in page:
+            if lines and _continues(lines[-1], last, line, width):
+                lines[-1] += line.lstrip() if last.endswith("-") else f" {line.lstrip()}"
+            else:
+                lines.append(line)
+            last = line
     return _finish(path, lines, "pdf", starts)
 
 
@@ -155,30 +172,24 @@ def _page_lines(text: str) -> list[str]:
     return [line[indent:] for line in lines]
 
 
-def _unwrap(lines: list[str], width: int) -> list[str]:
-    """Join lines the typesetter broke: the next line's first word would not have fitted on this one.
-
-    A blank line, a next line with a column gap or indented deeper is never joined, so lists and
-    tables keep one entry a line. A line ending in a hyphen joins without a space.
-    """
-    out: list[str] = []
-    last = ""  # the physical line that ends out[-1]
-    for line in lines:
-        if out and _continues(out[-1], last, line, width):
-            out[-1] += line.lstrip() if last.endswith("-") else f" {line.lstrip()}"
-        else:
-            out.append(line)
-        last = line
-    return out
-
-
 def _continues(joined: str, last: str, line: str, width: int) -> bool:
-    if not last.strip() or not line.strip() or _GAP.search(line):
+    """Whether the typesetter broke this line: its next line's first word would not have fitted on it.
+
+    A blank line, a next line with a column gap, indented deeper, or starting an entry of its own
+    (`Label:`, a bullet, a heading) is never joined, so lists and tables keep one entry a line. A
+    line ending in a hyphen joins without a space.
+    """
+    if not last.strip() or not line.strip() or _GAP.search(line) or _ENTRY.match(line):
         return False
     if len(line) - len(line.lstrip()) > len(joined) - len(joined.lstrip()):
         return False
     word = line.split()[0]
     return len(last) + (0 if last.endswith("-") else 1) + len(word) > width
+
+
+def _same_list(last: str, first: str) -> bool:
+    """Two lines either side of a page break that belong to one list (label lines, bullets, columns)."""
+    return bool(_ENTRY.match(last) and _ENTRY.match(first)) or bool(_GAP.search(last) and _GAP.search(first))
 
 
 def _first_line(e: Exception) -> str:
