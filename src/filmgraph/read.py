@@ -40,6 +40,8 @@ class FileReading:
     warnings: list[ReaderWarning] = field(default_factory=list)
     unreadable: str | None = None
     refused_rows: list[str] = field(default_factory=list)
+    """One line per problem of the rows refused (a row can have several)."""
+    refused_count: int = 0
 
 
 def read_files(paths: list[str], **options) -> Iterator[FileReading]:
@@ -51,7 +53,8 @@ def read_files(paths: list[str], **options) -> Iterator[FileReading]:
             yield FileReading(path, unreadable=str(e))
             continue
         yield FileReading(path, result.records, result.warnings,
-                          refused_rows=[line for row in result.refused for line in str(row).split("\n")])
+                          refused_rows=[line for row in result.refused for line in str(row).split("\n")],
+                          refused_count=len(result.refused))
 
 
 def exit_code(readings: list[FileReading]) -> int:
@@ -134,8 +137,9 @@ def text_report(reading: FileReading) -> list[str]:
         for note, place in zip(record.notes, noted):
             out.append(f"  {place:<{place_width}}  {'note':<{width}}  {note.text!r} (not read as a fact)")
     out.extend(f"  warning: {w}" for w in reading.warnings)
-    if reading.refused_rows:
-        out.append(f"  {len(reading.refused_rows)} refused (see standard error)")
+    if reading.refused_count:
+        rows = "row" if reading.refused_count == 1 else "rows"
+        out.append(f"  {reading.refused_count} {rows} refused (see standard error)")
     return out
 
 
