@@ -142,10 +142,18 @@ def test_hostile_files_are_refused_in_one_line(tmp_path, name):
     path = make(tmp_path)
     with pytest.raises(InputError) as e:
         extracted(path)
-    assert str(e.value).startswith(f"{path}: {message}")
-    result = run_cli("read", str(path))
-    assert result.code == 2
-    assert result.err.strip() == f"filmgraph: refused {e.value}" and "Traceback" not in result.err
+    assert str(e.value).startswith(f"{path}: {message}") and "\n" not in str(e.value)
+
+
+def test_read_refuses_hostile_files_without_a_traceback(tmp_path):
+    paths = [make(tmp_path) for make, _ in HOSTILE.values()]
+    result = run_cli("read", str(KIT), *map(str, paths))
+    assert result.code == 2 and "Traceback" not in result.err
+    refusals = result.err.splitlines()
+    assert len(refusals) == len(paths)
+    for path, line, (_, message) in zip(paths, refusals, HOSTILE.values()):
+        assert line.startswith(f"filmgraph: refused {path}: {message}")
+    assert f"{KIT}: 1 record" in result.out
 
 
 def test_size_and_page_limits(tmp_path, monkeypatch):

@@ -214,12 +214,13 @@ def _docx(path: str, data: bytes) -> ExtractedText:
 
     try:
         document = docx.Document(io.BytesIO(data))
+        styles = {style.style_id: style.name or "" for style in document.styles}  # looked up once, not per paragraph
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines.extend(_table_rows(block))
             else:
-                lines.extend(_paragraph_lines(block))
+                lines.extend(_paragraph_lines(block, styles))
     except Exception as e:  # noqa: BLE001 - python-docx and lxml raise many types on a broken package
         raise InputError(f"not a readable DOCX ({type(e).__name__}: {_first_line(e)})", path=path) from None
     if sum(len(line) for line in lines) > MAX_TEXT:
@@ -230,9 +231,9 @@ def _docx(path: str, data: bytes) -> ExtractedText:
 _HEADING = re.compile(r"(?:heading|überschrift|titre)\s*(\d)", re.IGNORECASE)
 
 
-def _paragraph_lines(paragraph) -> list[str]:
+def _paragraph_lines(paragraph, styles: dict[str, str]) -> list[str]:
     text = paragraph.text.replace("\r", "")
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    style = styles.get(paragraph._p.style or "", "")
     if not text.strip():
         return [""]
     m = _HEADING.match(style)
