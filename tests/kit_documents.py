@@ -1,8 +1,10 @@
 """Press kits as PDF and DOCX, built from their text at test time (no such file is committed).
 
-The PDF is typeset as a distributor's would be: a monospaced face (DejaVu Sans Mono, with the CID
-font STSong-Light for Chinese characters), prose wrapped to the page width, tab-separated cells set
-at aligned tab stops, pages broken at a blank line when one is near. The DOCX holds one paragraph a
+`build_pdf` sets the text in a monospaced face (DejaVu Sans Mono, with the CID font STSong-Light
+for Chinese characters), prose wrapped to the page width, tab-separated cells at aligned tab stops,
+pages broken at a blank line when one is near. `build_typeset_pdf` sets it as a word processor
+would: a proportional face (DejaVu Sans), each line a paragraph, tab blocks as tables, reportlab's
+own page breaks. The DOCX holds one paragraph a
 line; from Markdown, `#` headings become Word headings, `|` tables Word tables, `- ` items list
 paragraphs and `**bold**` bold runs.
 """
@@ -15,12 +17,57 @@ from pathlib import Path
 
 FONT_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
               "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf")
+SANS_FILES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 SIZE, LEADING, MARGIN = 9, 11, 50
 CJK = "STSong-Light"
 
 
 def mono_font() -> str | None:
     return next((f for f in FONT_FILES if Path(f).exists()), None)
+
+
+def sans_font() -> str | None:
+    return next((f for f in SANS_FILES if Path(f).exists()), None)
+
+
+def build_typeset_pdf(text: str, out: Path) -> Path:
+    """`text` as a word processor sets it: proportional face, wrapped paragraphs, tab blocks as tables."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    if "Sans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Sans", sans_font()))
+    if CJK not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+    glyphs = pdfmetrics.getFont("Sans").face.charToGlyph
+    style = getSampleStyleSheet()["BodyText"]
+    style.fontName = "Sans"
+
+    def markup(line: str) -> str:
+        """Escaped, runs of spaces kept (a paragraph would collapse them), Chinese in the CID font."""
+        text = "".join(escape(ch) if ord(ch) in glyphs or ch == " " else f'<font name="{CJK}">{ch}</font>'
+                       for ch in line)
+        return text.replace("  ", " &nbsp;")
+
+    story: list = []
+    rows: list[list[str]] = []
+    for line in text.split("\n") + [""]:
+        if "\t" in line:
+            rows.append(line.split("\t"))
+            continue
+        if rows:
+            story.append(Table([[Paragraph(markup(c), style) for c in row] for row in rows], hAlign="LEFT"))
+            rows = []
+        story.append(Paragraph(markup(line), style) if line.strip() else Spacer(1, 8))
+    SimpleDocTemplate(str(out), pagesize=A4, invariant=1).build(story)
+    return out
 
 
 def build_pdf(text: str, out: Path, *, lines_per_page: int | None = None) -> Path:

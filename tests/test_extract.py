@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 from conftest import ROOT, run_cli
-from kit_documents import build_docx, build_pdf, mono_font
+from kit_documents import build_docx, build_pdf, build_typeset_pdf, mono_font, sans_font
 
 from filmgraph.errors import InputError
 from filmgraph.readers import read_file, text
@@ -37,6 +37,13 @@ def test_pdf_gives_the_text_back_line_for_line(tmp_path):
     assert pdf.kind == "pdf"
     assert pdf.text.split("\n") == source.rstrip("\n").split("\n")  # prose paragraphs wrapped, then joined
     assert pdf.pages == [1]
+
+
+@pytest.mark.skipif(sans_font() is None, reason="no proportional TrueType font (DejaVu or Liberation Sans)")
+def test_pdf_in_a_proportional_face_gives_the_text_back(tmp_path):
+    source = KIT.read_text(encoding="utf-8").replace("\n\nWong", "\n\nCast, in order of appearance\nWong")
+    pdf = extracted(build_typeset_pdf(source, tmp_path / "kit.pdf"))
+    assert pdf.text.split("\n") == source.rstrip("\n").split("\n")
 
 
 def test_pdf_keeps_rows_whole_and_columns_apart(tmp_path):

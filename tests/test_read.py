@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import PRESSKITS, RECORDS, ROOT, run_cli
-from kit_documents import build_docx, build_pdf, mono_font
+from kit_documents import build_docx, build_pdf, build_typeset_pdf, mono_font, sans_font
 
 from filmgraph.errors import where
 from filmgraph.read import facts
@@ -25,7 +25,8 @@ FIXTURE_KITS = [ROOT / "tests" / "fixtures" / "presskit" / n for n in ("chungkin
 OWN_KITS = sorted(RECORDS.glob("*.txt")) + FIXTURE_KITS
 PROVENANCE = ("source", "lines", "rules", "notes")
 
-needs_font = pytest.mark.skipif(mono_font() is None, reason="no monospaced TrueType font (DejaVu or Liberation Mono)")
+needs_font = pytest.mark.skipif(mono_font() is None or sans_font() is None,
+                                reason="no DejaVu or Liberation TrueType fonts (Mono and Sans) on this machine")
 
 
 def corpus_kits() -> list[Path]:
@@ -62,14 +63,15 @@ def refusal_reason(path: Path, reason: str) -> str:
 
 @pytest.fixture(scope="module")
 def versions(tmp_path_factory) -> dict[str, list[Path]]:
-    """Each kit as given, as a PDF and as a DOCX."""
+    """Each kit as given, as a monospaced PDF, as a DOCX and as a PDF in a proportional face."""
     out = tmp_path_factory.mktemp("kits")
     kits = {}
     for kit in corpus_kits() + OWN_KITS:
         text = kit.read_text(encoding="utf-8")
         stem = f"{kit.parent.name}-{kit.stem}"
         kits[kit.name] = [kit, build_pdf(text, out / f"{stem}.pdf"),
-                          build_docx(text, out / f"{stem}.docx", markdown=kit.suffix == ".md")]
+                          build_docx(text, out / f"{stem}.docx", markdown=kit.suffix == ".md"),
+                          build_typeset_pdf(text, out / f"{stem}-typeset.pdf")]
     return kits
 
 
@@ -95,17 +97,17 @@ def _kit_case(name: str):
 @pytest.mark.parametrize("name", [_kit_case(k.name) for k in OWN_KITS + corpus_kits()])
 def test_pdf_and_docx_give_the_facts_the_text_gives(versions, readings, name):
     documents, refusals, _ = readings
-    text, pdf, docx = versions[name]
+    text, *others = versions[name]
     if str(text) in refusals:  # refused for what it says, so the other versions are refused alike
         assert str(text) not in documents
         expected = refusal_reason(text, refusals[str(text)])
-        for version in (pdf, docx):
+        for version in others:
             assert str(version) in refusals, f"{version.name} was read but its text was refused: {expected}"
             assert refusal_reason(version, refusals[str(version)]) == expected
         return
     expected = [stated(d) for d in documents[str(text)]]
     assert expected and expected[0]["title"]
-    for version in (pdf, docx):
+    for version in others:
         assert str(version) not in refusals, refusals.get(str(version))
         assert [stated(d) for d in documents[str(version)]] == expected, version.name
 

@@ -32,6 +32,8 @@ MAX_TEXT = 4 * 1024 * 1024
 
 MIN_MEASURE = 50
 """Narrowest text column (in characters) in which lines are taken to be wrapped by the typesetter."""
+MEASURE_SLACK = 0.12
+"""Share of the column by which a proportional face's line lengths, counted in characters, vary."""
 
 _GAP = re.compile(r"\S {3,}\S")
 # A line that starts an entry of its own: `Label:` (`Label :` in French), a bullet, a heading, a table row.
@@ -149,11 +151,13 @@ def _pdf(path: str, data: bytes) -> ExtractedText:
     starts: list[int] = []
     last = ""  # the physical line that ends lines[-1]
     for page in pages:
-        if lines and page and not _continues(lines[-1], last, page[0], width) and not _same_list(last, page[0]):
+        carried = bool(lines and page and _carried(last, page[0]))
+        if lines and page and not carried and not _continues(lines[-1], last, page[0], width) \
+                and not _same_list(last, page[0]):
             lines.append("")  # a page break between paragraphs is a paragraph break
         starts.append(len(lines) + 1)
-        for line in page:
-            if lines and _continues(lines[-1], last, line, width):
+        for i, line in enumerate(page):
+            if lines and (i == 0 and carried or _continues(lines[-1], last, line, width)):
                 lines[-1] += line.lstrip() if last.endswith("-") else f" {line.lstrip()}"
             else:
                 lines.append(line)
@@ -175,6 +179,9 @@ def _page_lines(text: str) -> list[str]:
 def _continues(joined: str, last: str, line: str, width: int) -> bool:
     """Whether the typesetter broke this line: its next line's first word would not have fitted on it.
 
+    Widths are counted in characters of the layout grid, so a proportional face's lines vary in
+    length; `MEASURE_SLACK` of the column allows for that.
+
     A blank line, a next line with a column gap, indented deeper, or starting an entry of its own
     (`Label:`, a bullet, a heading) is never joined, so lists and tables keep one entry a line. A
     line ending in a hyphen joins without a space.
@@ -184,7 +191,13 @@ def _continues(joined: str, last: str, line: str, width: int) -> bool:
     if len(line) - len(line.lstrip()) > len(joined) - len(joined.lstrip()):
         return False
     word = line.split()[0]
-    return len(last) + (0 if last.endswith("-") else 1) + len(word) > width
+    return len(last) + (0 if last.endswith("-") else 1) + len(word) > width * (1 - MEASURE_SLACK)
+
+
+def _carried(last: str, first: str) -> bool:
+    """A sentence carried over a page break: the page ends mid-sentence and the next starts in lower case."""
+    return bool(last.strip()) and last.rstrip()[-1] not in ".!?:;\"'»”)" and first.lstrip()[:1].islower() \
+        and not _GAP.search(first)
 
 
 def _same_list(last: str, first: str) -> bool:
