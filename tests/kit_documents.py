@@ -70,8 +70,9 @@ def build_typeset_pdf(text: str, out: Path) -> Path:
     return out
 
 
-def build_pdf(text: str, out: Path, *, lines_per_page: int | None = None) -> Path:
-    """`text` typeset on A4 pages; `lines_per_page` forces short pages (to test page + line)."""
+def build_pdf(text: str, out: Path, *, lines_per_page: int | None = None, furniture: str | None = None) -> Path:
+    """`text` typeset on A4 pages; `lines_per_page` forces short pages (to test page + line);
+    `furniture` is a running header, set with a `Page N of M` footer on every page."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -89,7 +90,11 @@ def build_pdf(text: str, out: Path, *, lines_per_page: int | None = None) -> Pat
     per_page = lines_per_page or int((height - 2 * MARGIN) / LEADING)
     physical = _typeset(text.split("\n"), columns)
     pdf = canvas.Canvas(str(out), pagesize=A4, invariant=1)
-    for page in _paginate(physical, per_page):
+    pages = _paginate(physical, per_page)
+    for number, page in enumerate(pages, 1):
+        if furniture:
+            _draw(pdf, MARGIN, height - MARGIN / 2, furniture, glyphs)
+            _draw(pdf, width / 2, MARGIN / 2, f"Page {number} of {len(pages)}", glyphs)
         y = height - MARGIN
         for cells in page:
             for cell, stop in cells:

@@ -60,6 +60,13 @@ def test_pdf_keeps_rows_whole_and_columns_apart(tmp_path):
     assert lines[6:] == ["Actor .......... Character", "Zhang Ziyi ..... Jen Yu 玉嬌龍", "", PROSE]
 
 
+def test_pdf_running_headers_and_footers_are_dropped(tmp_path):
+    source = KIT.read_text(encoding="utf-8")
+    pdf = extracted(build_pdf(source, tmp_path / "kit.pdf", lines_per_page=8, furniture="CHUNGKING EXPRESS  Press notes"))
+    assert len(pdf.pages) >= 3
+    assert pdf.text.split("\n") == source.rstrip("\n").split("\n")
+
+
 def test_pdf_pages_cite_page_and_line(tmp_path):
     body = "\n".join(f"Line {i:02d} of the kit." for i in range(1, 13))
     pdf = extracted(build_pdf(body, tmp_path / "paged.pdf", lines_per_page=5))

@@ -17,6 +17,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,7 +132,7 @@ def _pdf(path: str, data: bytes) -> ExtractedText:
             raise InputError("encrypted PDF: save it without a password first", path=path)
         if len(reader.pages) > MAX_PAGES:
             raise InputError(f"PDF of {len(reader.pages)} pages; at most {MAX_PAGES} are read", path=path)
-        pages = [_page_lines(page.extract_text(extraction_mode="layout")) for page in reader.pages]
+        pages = _without_furniture([_page_lines(_page_text(page)) for page in reader.pages])
     except InputError:
         raise
     except (FileNotDecryptedError, DependencyError):
@@ -163,6 +164,38 @@ def _pdf(path: str, data: bytes) -> ExtractedText:
                 lines.append(line)
             last = line
     return _finish(path, lines, "pdf", starts)
+
+
+def _page_text(page) -> str:
+    """Layout mode; plain mode for a page whose fonts or operators layout mode cannot place."""
+    try:
+        return page.extract_text(extraction_mode="layout")
+    except (KeyError, ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError):
+        return page.extract_text()
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Running headers and footers dropped: a first or last line set apart by space from the page's body
+    that recurs (numbers aside) on most pages."""
+    if len(pages) < 3:
+        return pages
+    for end, inner in ((0, 1), (-1, -2)):
+        def key(page: list[str]) -> str | None:
+            if len(page) > 2 and not page[inner].strip():
+                return _DIGITS.sub("#", " ".join(page[end].split()))
+            return None
+
+        counts = Counter(k for k in map(key, pages) if k)
+        furniture = {k for k, n in counts.items() if n >= max(3, 0.6 * len(pages))}
+        for page in pages:
+            if key(page) in furniture:
+                del page[end]
+                while page and not page[end].strip():
+                    del page[end]
+    return pages
 
 
 def _page_lines(text: str) -> list[str]:
