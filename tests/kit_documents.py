@@ -6,7 +6,7 @@ pages broken at a blank line when one is near. `build_typeset_pdf` sets it as a 
 would: a proportional face (DejaVu Sans), each line a paragraph, tab blocks as tables, reportlab's
 own page breaks. The DOCX holds one paragraph a
 line; from Markdown, `#` headings become Word headings, `|` tables Word tables, `- ` items list
-paragraphs and `**bold**` bold runs.
+paragraphs, `**bold**` and `*italic*` bold and italic runs.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def build_typeset_pdf(text: str, out: Path) -> Path:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if "Sans" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("Sans", sans_font()))
@@ -56,16 +57,30 @@ def build_typeset_pdf(text: str, out: Path) -> Path:
                        for ch in line)
         return text.replace("  ", " &nbsp;")
 
+    def width(cell: str) -> float:
+        return sum(pdfmetrics.stringWidth(ch, "Sans" if ord(ch) in glyphs else CJK, style.fontSize) for ch in cell)
+
+    def paragraph(line: str) -> Paragraph:
+        """Leading spaces as a left indent; a list item's later lines hang under its text."""
+        indent = width(line[: len(line) - len(line.lstrip())])
+        bullet = _BULLET.match(line)
+        hang = width(bullet.group()) if bullet else 0
+        shaped = ParagraphStyle("line", parent=style, leftIndent=indent + hang, firstLineIndent=-hang)
+        return Paragraph(markup(line.strip()), shaped)
+
     story: list = []
     rows: list[list[str]] = []
     for line in text.split("\n") + [""]:
         if "\t" in line:
             rows.append(line.split("\t"))
             continue
-        if rows:
-            story.append(Table([[Paragraph(markup(c), style) for c in row] for row in rows], hAlign="LEFT"))
+        if rows:  # as a word processor's table: cells as wide as their text, top-aligned
+            columns = max(map(len, rows))
+            widths = [max(width(r[c]) for r in rows if len(r) > c) + 14 for c in range(columns)]
+            cells = [[Paragraph(markup(c), style) for c in row] + [""] * (columns - len(row)) for row in rows]
+            story.append(Table(cells, colWidths=widths, hAlign="LEFT", style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])))
             rows = []
-        story.append(Paragraph(markup(line), style) if line.strip() else Spacer(1, 8))
+        story.append(paragraph(line) if line.strip() else Spacer(1, 8))
     SimpleDocTemplate(str(out), pagesize=A4, invariant=1).build(story)
     return out
 
@@ -121,11 +136,16 @@ def _typeset(lines: list[str], columns: int) -> list[list[tuple[str, int]]]:
             continue
         line = lines[i]
         indent = len(line) - len(line.lstrip())
-        wrapped = textwrap.wrap(line, columns, subsequent_indent=" " * indent, break_long_words=False,
+        bullet = _BULLET.match(line)
+        hang = " " * (bullet.end() if bullet else indent)  # a list item's later lines hang under its text
+        wrapped = textwrap.wrap(line, columns, subsequent_indent=hang, break_long_words=False,
                                 break_on_hyphens=False) if line.strip() else []
         out.extend([(w, 0)] for w in wrapped) if wrapped else out.append([])
         i += 1
     return out
+
+
+_BULLET = re.compile(r"\s*[-*+•]\s+")
 
 
 def _paginate(lines: list, per_page: int) -> list[list]:
@@ -161,7 +181,7 @@ def _draw(pdf, x: float, y: float, text: str, glyphs) -> None:
     pdf.drawText(obj)
 
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_EMPHASIS = re.compile(r"\*\*(?P<bold>.+?)\*\*|(?<![*\w])\*(?P<italic>[^*\s][^*]*?)\*(?![*\w])")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 
 
@@ -199,12 +219,15 @@ def build_docx(text: str, out: Path, *, markdown: bool = False) -> Path:
 
 
 def _runs(paragraph, text: str) -> None:
-    """Text with `**bold**` spans as bold runs (and tabs as Word tabs)."""
+    """Text with `**bold**` and `*italic*` spans as bold and italic runs (and tabs as Word tabs)."""
     pos = 0
-    for m in _BOLD.finditer(text):
+    for m in _EMPHASIS.finditer(text):
         if m.start() > pos:
             paragraph.add_run(text[pos:m.start()])
-        paragraph.add_run(m[1]).bold = True
+        if m["bold"]:
+            paragraph.add_run(m["bold"]).bold = True
+        else:
+            paragraph.add_run(m["italic"]).italic = True
         pos = m.end()
     if pos < len(text):
         paragraph.add_run(text[pos:])

@@ -78,10 +78,10 @@ def test_pdf_pages_cite_page_and_line(tmp_path):
 
 
 def test_pdf_warnings_and_refusals_cite_page_and_line(tmp_path):
-    kit = KIT.read_text(encoding="utf-8").replace("Running time: 102 mins", "Running time: 102 mins\nSound: mono")
+    kit = KIT.read_text(encoding="utf-8").replace("Running time: 102 mins", "Running time: 102 mins\nCatering: Harbour Foods")
     result = read_file(str(build_pdf(kit, tmp_path / "kit.pdf", lines_per_page=6)))
     assert [str(w) for w in result.warnings] == [f"{tmp_path / 'kit.pdf'}:page 2, line 2: could not place "
-                                                 "'Sound: mono'; kept as a note"]
+                                                 "'Catering: Harbour Foods'; kept as a note"]
     assert result.records[0].source.pages == [1, 7, 11, 13]
     broken = kit.replace("Year: 1994", "Year: 1994\nYear: 1995")
     with pytest.raises(InputError) as e:
@@ -94,9 +94,10 @@ def test_docx_paragraphs_headings_lists_and_tables(tmp_path):
           "| Ivana Baquero | Ofelia |\n| Sergi López | Captain Vidal |\n\n- **UK:** 15\n\nBaquero\tOfelia")
     docx = extracted(build_docx(md, tmp_path / "kit.docx", markdown=True))
     assert docx.kind == "docx" and docx.pages is None
-    assert docx.text.split("\n") == ["# Pan's Labyrinth", "", "Director: Guillermo del Toro", "", "## Cast", "",
+    assert docx.text.split("\n") == ["# Pan's Labyrinth", "", "**Director:** Guillermo del Toro", "", "## Cast", "",
                                      "Actor\tRole", "Ivana Baquero\tOfelia", "Sergi López\tCaptain Vidal", "",
-                                     "- UK: 15", "", "Baquero\tOfelia"]
+                                     "- **UK:** 15", "", "Baquero\tOfelia"]
+    assert docx.markdown
 
 
 def test_docx_merged_cells_count_once(tmp_path):

@@ -80,21 +80,8 @@ def readings(versions):
     return read_json([p for paths in versions.values() for p in paths])
 
 
-# Kits whose versions the press-kit grammar of today reads apart; strict, so the fix is noticed.
-GRAMMAR_GAPS = {
-    "pans-labyrinth-2006.md": "without Markdown bold, the DOCX's '- USA: R – for graphic violence' certificate line "
-                              "is taken for the title (the grammar rewrite of issue 11 reads both alike)",
-}
-
-
-def _kit_case(name: str):
-    if name in GRAMMAR_GAPS:
-        return pytest.param(name, marks=pytest.mark.xfail(reason=GRAMMAR_GAPS[name], strict=True))
-    return name
-
-
 @needs_font
-@pytest.mark.parametrize("name", [_kit_case(k.name) for k in OWN_KITS + corpus_kits()])
+@pytest.mark.parametrize("name", [k.name for k in OWN_KITS + corpus_kits()])
 def test_pdf_and_docx_give_the_facts_the_text_gives(versions, readings, name):
     documents, refusals, _ = readings
     text, *others = versions[name]
@@ -158,12 +145,12 @@ def test_read_prints_every_fact_with_its_line(tmp_path):
 
 @needs_font
 def test_read_cites_page_and_line_and_the_rule(tmp_path, monkeypatch):
-    kit = FIXTURE_KITS[0].read_text(encoding="utf-8").replace("Running time: 102 mins", "Running time: 102 mins\nSound: mono")
+    kit = FIXTURE_KITS[0].read_text(encoding="utf-8").replace("Running time: 102 mins", "Running time: 102 mins\nCatering: Harbour Foods")
     pdf = build_pdf(kit, tmp_path / "kit.pdf", lines_per_page=6)
     result = run_cli("read", str(pdf))
     assert result.code == 0, result.err
     assert re.search(r"^  page 2, line 1 +runtimes\[0\] +minutes: 102$", result.out, re.M)
-    assert f"  warning: {pdf}:page 2, line 2: could not place 'Sound: mono'; kept as a note" in result.out
+    assert f"  warning: {pdf}:page 2, line 2: could not place 'Catering: Harbour Foods'; kept as a note" in result.out
     record = read_file(str(pdf)).records[0]
     record.rules["year"] = "header: Year label"
     from filmgraph.read import FileReading, text_report

@@ -37,8 +37,16 @@ MEASURE_SLACK = 0.12
 """Share of the column by which a proportional face's line lengths, counted in characters, vary."""
 
 _GAP = re.compile(r"\S {3,}\S")
-# A line that starts an entry of its own: `Label:` (`Label :` in French), a bullet, a heading, a table row.
-_ENTRY = re.compile(r"^\s*(?:[*_]{0,2}[^\W\d_a-z][^\s:]*(?: [^\s:]+){0,5} ?:(?:\s|$)|[-*+•·]\s|#|\||\d+[.)]\s)")
+# A line that is an entry of its own: `Label:` (`Label :` in French), `Label — value`, a dotted leader,
+# a bullet, a heading, a table row or border.
+_ENTRY = re.compile(r"^\s*(?:[*_]{0,2}[^\W\d_a-z][^\s:]*(?: [^\s:]+){0,5} ?:(?:\s|$)"
+                    r"|[^\W\d_a-z][^—–:]{0,40}\s[—–]\s|.*\.{4,}|.*…{2,}"
+                    r"|[-*+•·]\s|#|[|+┌├└│╔╠╚║]|\d+[.)]\s)")
+_BULLET = re.compile(r"\s*[-*+•·]\s+")
+_MD_HEADING = re.compile(r"^#{1,6} \S", re.M)
+_MD_MARK = re.compile(r"\*\*\S[^*\n]*\*\*|(?<![*\w])\*\S[^*\n]*\*(?![*\w])|^\|?\s*:?-{3,}:?\s*\||^#{2,6} \S", re.M)
+# A line that ends a sentence or an entry.
+_ENDS = tuple(".!?:;\"'»”)")
 
 
 @dataclass(slots=True)
@@ -48,6 +56,14 @@ class ExtractedText:
     text: str
     kind: str
     pages: list[int] | None = None
+
+    @property
+    def markdown(self) -> bool:
+        """Read as Markdown: a .md file, or a PDF or DOCX whose text has Markdown's structure (a DOCX's
+        Word headings and emphasis come out as `#` lines and `*`/`**` runs)."""
+        if self.kind == "markdown":
+            return True
+        return self.kind in ("pdf", "docx") and bool(_MD_HEADING.search(self.text)) and bool(_MD_MARK.search(self.text))
 
     def where(self, line: int) -> str:
         """`line 12`, or `page 2, line 5` for a paged source."""
@@ -216,12 +232,16 @@ def _continues(joined: str, last: str, line: str, width: int) -> bool:
     length; `MEASURE_SLACK` of the column allows for that.
 
     A blank line, a next line with a column gap, indented deeper, or starting an entry of its own
-    (`Label:`, a bullet, a heading) is never joined, so lists and tables keep one entry a line. A
-    line ending in a hyphen joins without a space.
+    (`Label:`, a bullet, a heading) is never joined, so lists and tables keep one entry a line; a
+    line that hangs under a list item's text always is. A line ending in a hyphen joins without a space.
     """
-    if not last.strip() or not line.strip() or _GAP.search(line) or _ENTRY.match(line):
+    if not last.strip() or not line.strip() or _GAP.search(line):
         return False
-    if len(line) - len(line.lstrip()) > len(joined) - len(joined.lstrip()):
+    indent = len(line) - len(line.lstrip())
+    bullet = _BULLET.match(joined)
+    if bullet and bullet.start() < indent <= bullet.end() and len(last) - len(last.lstrip()) in (indent, bullet.start()):
+        return True  # a list item's later lines hang under its text
+    if _ENTRY.match(line) or indent > len(joined) - len(joined.lstrip()):
         return False
     word = line.split()[0]
     return len(last) + (0 if last.endswith("-") else 1) + len(word) > width * (1 - MEASURE_SLACK)
@@ -229,7 +249,7 @@ def _continues(joined: str, last: str, line: str, width: int) -> bool:
 
 def _carried(last: str, first: str) -> bool:
     """A sentence carried over a page break: the page ends mid-sentence and the next starts in lower case."""
-    return bool(last.strip()) and last.rstrip()[-1] not in ".!?:;\"'»”)" and first.lstrip()[:1].islower() \
+    return bool(last.strip()) and not last.rstrip().endswith(_ENDS) and first.lstrip()[:1].islower() \
         and not _GAP.search(first)
 
 
@@ -285,10 +305,35 @@ def _paragraph_lines(paragraph, styles: dict[str, str]) -> list[str]:
     m = _HEADING.match(style)
     if m or style.lower() == "title":
         return ["#" * (int(m[1]) if m else 1) + " " + " ".join(text.split())]
+    text = _emphasised(paragraph).replace("\r", "")
     pPr = paragraph._p.pPr
     if style.lower().startswith("list") or (pPr is not None and pPr.numPr is not None):
         return [f"- {text.strip()}"]
     return text.split("\n")
+
+
+def _emphasised(paragraph) -> str:
+    """The paragraph's text with bold runs as `**…**` and italic runs as `*…*` (titles are often set in italics)."""
+    from docx.text.run import Run
+
+    groups: list[tuple[int, str]] = []  # (emphasis: 0 none, 1 italic, 2 bold, 3 both; text)
+    for item in paragraph.iter_inner_content():
+        runs = [item] if isinstance(item, Run) else list(getattr(item, "runs", []))
+        for run in runs:
+            mark = (2 if run.bold else 0) + (1 if run.italic else 0)
+            if groups and groups[-1][0] == mark:
+                groups[-1] = (mark, groups[-1][1] + run.text)
+            else:
+                groups.append((mark, run.text))
+    out = []
+    for mark, text in groups:
+        core = text.strip()
+        if not mark or not core or "\t" in core or "\n" in core:
+            out.append(text)
+            continue
+        stars = "*" * mark
+        out.append(text[: len(text) - len(text.lstrip())] + stars + core + stars + text[len(text.rstrip()):])
+    return "".join(out)
 
 
 def _table_rows(table) -> list[str]:
