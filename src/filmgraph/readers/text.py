@@ -3,8 +3,9 @@
 Every later stage (sections, header fields, lists, prose) reads `ExtractedText.text` and cites
 line numbers in it; `pages` turns a line number back into a page for paged formats. PDF text comes
 from pypdf's layout mode (rows kept whole, column gaps kept as spaces, blank lines where the page
-has vertical space); DOCX from python-docx (headings as Markdown `#` lines, list items as `- `
-lines, Word tables as rows of tab-separated cells). Hostile files are bounded by the limits below.
+has vertical space, wrapped lines joined); DOCX from python-docx (headings as Markdown `#` lines,
+list items as `- ` lines, emphasis as `*`/`**`, Word tables as rows of tab-separated cells).
+Hostile files are bounded by the limits below. docs/records.md says what is kept, joined and dropped.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class ExtractedText:
         Word headings and emphasis come out as `#` lines and `*`/`**` runs)."""
         if self.kind == "markdown":
             return True
-        return self.kind in ("pdf", "docx") and bool(_MD_HEADING.search(self.text)) and bool(_MD_MARK.search(self.text))
+        return self.kind in ("pdf", "docx") and bool(_MD_HEADING.search(self.text) and _MD_MARK.search(self.text))
 
     def where(self, line: int) -> str:
         """`line 12`, or `page 2, line 5` for a paged source."""
