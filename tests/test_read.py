@@ -149,7 +149,7 @@ def test_read_cites_page_and_line_and_the_rule(tmp_path, monkeypatch):
     pdf = build_pdf(kit, tmp_path / "kit.pdf", lines_per_page=6)
     result = run_cli("read", str(pdf))
     assert result.code == 0, result.err
-    assert re.search(r"^  page 2, line 1 +runtimes\[0\] +minutes: 102$", result.out, re.M)
+    assert re.search(r"^  page 2, line 1 +runtimes\[0\] +minutes: 102(   \[.+\])?$", result.out, re.M)
     assert f"  warning: {pdf}:page 2, line 2: could not place 'Catering: Harbour Foods'; kept as a note" in result.out
     record = read_file(str(pdf)).records[0]
     record.rules["year"] = "header: Year label"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from filmgraph.readers import expand_paths, read_file
 from filmgraph.record import FilmRecord, ReaderWarning
 
 PROVENANCE = ("source", "lines", "rules")
+_PARENT = re.compile(r"(\[\d+\]|\.\w+|^\w+)$")  # the last step of a field path
 """Record fields that say where the facts came from rather than state facts."""
 
 
@@ -80,15 +82,28 @@ def _facts(record: FilmRecord, path: str, value: Any, top: str) -> Iterator[Fact
     if isinstance(value, list):
         for i, item in enumerate(value):
             yield from _facts(record, f"{path}[{i}]", item, top)
+    elif dataclasses.is_dataclass(value) and _cited_by_part(record, path):
+        for f in dataclasses.fields(value):  # parts the reader cites one by one (`technical.colour`)
+            yield from _facts(record, f"{path}.{f.name}", getattr(value, f.name), top)
     else:
         line = _lookup(record.lines, path, top)
         rule = _lookup(record.rules, path, top)
         yield Fact(path, render(value), line, rule)
 
 
+def _cited_by_part(record: FilmRecord, path: str) -> bool:
+    prefix = f"{path}."
+    return any(key.startswith(prefix) for key in (*record.lines, *record.rules))
+
+
 def _lookup(table: dict, path: str, top: str):
-    """The entry for the field path (`cast[3]`), else for the field (`cast`)."""
-    return table.get(path, table.get(top))
+    """The entry for the field path (`cast[3]`, `technical.sound[0]`), else for the nearest path above it
+    (`technical.sound`, `technical`)."""
+    while path:
+        if path in table:
+            return table[path]
+        path = _PARENT.sub("", path)
+    return table.get(top)
 
 
 def render(value: Any, nested: bool = False) -> str:
