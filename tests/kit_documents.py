@@ -188,6 +188,7 @@ _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 def build_docx(text: str, out: Path, *, markdown: bool = False) -> Path:
     """One paragraph a line (tabs kept); with `markdown`, headings, tables, lists and bold as Word has them."""
     import docx
+    from docx.oxml.ns import qn
 
     document = docx.Document()
     lines = text.split("\n")
@@ -201,6 +202,8 @@ def build_docx(text: str, out: Path, *, markdown: bool = False) -> Path:
                     rows.append([c.strip() for c in lines[i].strip().strip("|").split("|")])
                 i += 1
             table = document.add_table(rows=len(rows), cols=max(map(len, rows)))
+            header = table.rows[0]._tr.get_or_add_trPr()  # Markdown's first row is a header: "repeat as header row"
+            header.append(header.makeelement(qn("w:tblHeader"), {}))
             for r, row in enumerate(rows):
                 for c, cell in enumerate(row):
                     _runs(table.cell(r, c).paragraphs[0], cell)

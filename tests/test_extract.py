@@ -95,7 +95,8 @@ def test_docx_paragraphs_headings_lists_and_tables(tmp_path):
     docx = extracted(build_docx(md, tmp_path / "kit.docx", markdown=True))
     assert docx.kind == "docx" and docx.pages is None
     assert docx.text.split("\n") == ["# Pan's Labyrinth", "", "**Director:** Guillermo del Toro", "", "## Cast", "",
-                                     "Actor\tRole", "Ivana Baquero\tOfelia", "Sergi López\tCaptain Vidal", "",
+                                     "| Actor | Role |", "| --- | --- |", "| Ivana Baquero | Ofelia |",
+                                     "| Sergi López | Captain Vidal |", "",
                                      "- **UK:** 15", "", "Baquero\tOfelia"]
     assert docx.markdown
 
@@ -214,3 +215,16 @@ def test_a_pdf_kit_lands_in_the_store_like_its_text(tmp_path):
         provenance = ("/id/source/", "#contentHash", "prov#")  # where and when it was read, and the file's hash
         dumps.append({line for line in out.out.splitlines() if not any(p in line for p in provenance)})
     assert dumps[0] == dumps[1]
+
+
+def test_docx_table_with_a_bold_first_row_keeps_it_as_a_header(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=2)
+    for r, (actor, role) in enumerate((("Actor", "Character"), ("Henry Fonda", "Frank"), ("Jack | Elam", "Snaky"))):
+        table.cell(r, 0).paragraphs[0].add_run(actor).bold = r == 0
+        table.cell(r, 1).paragraphs[0].add_run(role).bold = r == 0
+    document.save(tmp_path / "header.docx")
+    assert extracted(tmp_path / "header.docx").text.split("\n") == [
+        "| Actor | Character |", "| --- | --- |", "| Henry Fonda | Frank |", "| Jack \\| Elam | Snaky |"]

@@ -338,6 +338,8 @@ def _emphasised(paragraph) -> str:
 
 
 def _table_rows(table) -> list[str]:
+    """Rows of tab-separated cells; a table whose first row is a header (Word's "repeat as header row",
+    or every cell bold) as a Markdown table, so the header is not read as an entry."""
     rows = []
     for row in table.rows:
         seen: list = []
@@ -346,6 +348,24 @@ def _table_rows(table) -> list[str]:
             if any(cell._tc is s for s in seen):  # a merged cell repeats across the columns it spans
                 continue
             seen.append(cell._tc)
-            cells.append(" ".join(cell.text.split()))
-        rows.append("\t".join(cells))
-    return rows
+            cells.append(cell)
+        rows.append(cells)
+    if not rows:
+        return []
+    texts = [[" ".join(cell.text.split()) for cell in row] for row in rows]
+    if len(rows) > 1 and _is_header(table.rows[0], rows[0]):
+        def pipe(cells: list[str]) -> str:
+            return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+        return [pipe(texts[0]), pipe(["---"] * len(texts[0]))] + [pipe(r) for r in texts[1:]]
+    return ["\t".join(r) for r in texts]
+
+
+def _is_header(row, cells: list) -> bool:
+    from docx.oxml.ns import qn
+
+    trPr = row._tr.trPr
+    if trPr is not None and trPr.find(qn("w:tblHeader")) is not None:
+        return True
+    runs = [run for cell in cells for p in cell.paragraphs for run in p.runs if run.text.strip()]
+    return bool(runs) and all(run.bold for run in runs)
