@@ -186,3 +186,12 @@ def test_help_has_examples():
     result = run_cli("read", "--help")
     assert result.code == 0
     assert "filmgraph read new/pans-labyrinth.pdf" in result.out and "exit codes" in result.out
+
+
+def test_read_takes_a_column_mapping():
+    structured = ROOT / "tests" / "fixtures" / "structured"
+    result = run_cli("read", "--map", str(structured / "mappings" / "spreadsheet.yaml"), str(structured / "spreadsheet.csv"))
+    assert result.code == 1  # a row is refused
+    assert "  record row 2: Harbour Nights (2001)" in result.out
+    assert re.search(r"^  line 2 +releases\[0\] +territory: US, medium: cinema, date: 2001-09-28$", result.out, re.M)
+    assert "row 4, column 'Released'" in result.err
