@@ -228,3 +228,9 @@ def test_docx_table_with_a_bold_first_row_keeps_it_as_a_header(tmp_path):
     document.save(tmp_path / "header.docx")
     assert extracted(tmp_path / "header.docx").text.split("\n") == [
         "| Actor | Character |", "| --- | --- |", "| Henry Fonda | Frank |", "| Jack \\| Elam | Snaky |"]
+
+
+def test_pdf_joins_an_indented_list_item_s_hanging_lines(tmp_path):
+    source = f"Awards\n\n   - {PROSE}\n   - Hong Kong Film Awards 1995 – Best Picture\n   • {PROSE}"
+    pdf = extracted(build_pdf(source, tmp_path / "list.pdf"))
+    assert pdf.text.split("\n") == source.split("\n")

@@ -43,7 +43,7 @@ _GAP = re.compile(r"\S {3,}\S")
 _ENTRY = re.compile(r"^\s*(?:[*_]{0,2}[^\W\d_a-z][^\s:]*(?: [^\s:]+){0,5} ?:(?:\s|$)"
                     r"|[^\W\d_a-z][^—–:]{0,40}\s[—–]\s|.*\.{4,}|.*…{2,}"
                     r"|[-*+•·]\s|#|[|+┌├└│╔╠╚║]|\d+[.)]\s)")
-_BULLET = re.compile(r"\s*[-*+•·]\s+")
+_BULLET = re.compile(r"(?P<indent>\s*)[-*+•·]\s+")
 _MD_HEADING = re.compile(r"^#{1,6} \S", re.M)
 _MD_MARK = re.compile(r"\*\*\S[^*\n]*\*\*|(?<![*\w])\*\S[^*\n]*\*(?![*\w])|^\|?\s*:?-{3,}:?\s*\||^#{2,6} \S", re.M)
 # A line that ends a sentence or an entry.
@@ -240,7 +240,8 @@ def _continues(joined: str, last: str, line: str, width: int) -> bool:
         return False
     indent = len(line) - len(line.lstrip())
     bullet = _BULLET.match(joined)
-    if bullet and bullet.start() < indent <= bullet.end() and len(last) - len(last.lstrip()) in (indent, bullet.start()):
+    marker = len(bullet["indent"]) if bullet else 0
+    if bullet and marker < indent <= bullet.end() and len(last) - len(last.lstrip()) in (indent, marker):
         return True  # a list item's later lines hang under its text
     if _ENTRY.match(line) or indent > len(joined) - len(joined.lstrip()):
         return False
