@@ -21,8 +21,8 @@ from filmgraph.readers import expand_paths, read_file
 from filmgraph.record import FilmRecord, ReaderWarning
 
 PROVENANCE = ("source", "lines", "rules")
-_PARENT = re.compile(r"(\[\d+\]|\.\w+|^\w+)$")  # the last step of a field path
 """Record fields that say where the facts came from rather than state facts."""
+_PARENT = re.compile(r"(\[\d+\]|\.\w+|^\w+)$")  # the last step of a field path
 
 
 @dataclass(slots=True)
@@ -53,6 +53,9 @@ def read_files(paths: list[str], **options) -> Iterator[FileReading]:
             result = read_file(path, **options)
         except InputError as e:
             yield FileReading(path, unreadable=str(e))
+            continue
+        except (ValueError, LookupError, TypeError, UnicodeError) as e:  # as ingest: a reader's slip is a refusal
+            yield FileReading(path, unreadable=f"{path}: could not be read ({type(e).__name__}: {e})")
             continue
         yield FileReading(path, result.records, result.warnings,
                           refused_rows=[line for row in result.refused for line in str(row).split("\n")],
