@@ -10,7 +10,6 @@ Hostile files are bounded by the limits below. docs/records.md says what is kept
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import io
 import logging
