@@ -20,7 +20,7 @@ from filmgraph.errors import where
 from filmgraph.read import facts
 from filmgraph.readers import read_file
 
-SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "src" / "filmgraph" / "record.schema.json").read_text(encoding="utf-8"))
 FIXTURE_KITS = [ROOT / "tests" / "fixtures" / "presskit" / n for n in ("chungking-express-1994.txt", "variants.txt")]
 OWN_KITS = sorted(RECORDS.glob("*.txt")) + FIXTURE_KITS
 PROVENANCE = ("source", "lines", "rules", "notes")

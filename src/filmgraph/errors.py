@@ -1,4 +1,9 @@
-"""One small exception tree; the CLI maps it to exit codes in one place.
+"""One small exception tree, and the exit codes, in one place (the CLI maps errors to them here).
+
+    EXIT_OK 0             done; rows found; the data conforms
+    EXIT_NONCONFORMING 1  data does not conform, or no match (no rows, nothing linked)
+    EXIT_INPUT 2          usage or input error: bad flags, unreadable file, store or query error
+    EXIT_INTERRUPTED 130  interrupted (Ctrl-C), as shells report SIGINT
 
     FilmgraphError            exit 2 unless a subclass says otherwise
     ├── UsageError            bad flags or arguments
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import bisect
 
+EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_USAGE = EXIT_INPUT
 
 def where(line: int, pages: list[int] | None = None) -> str:
     """How a line is cited: `line 12`, or `page 2, line 5` when `pages` holds each page's first line."""
@@ -22,7 +29,7 @@ def where(line: int, pages: list[int] | None = None) -> str:
 
 
 class FilmgraphError(Exception):
-    exit_code = 2
+    exit_code = EXIT_INPUT
 
 
 class UsageError(FilmgraphError):
@@ -69,4 +76,4 @@ class QueryError(FilmgraphError):
 
 
 class NonConformingError(FilmgraphError):
-    exit_code = 1
+    exit_code = EXIT_NONCONFORMING

@@ -4,7 +4,7 @@ How a curator checks a folder before ingesting it: no store is opened, nothing i
 found generically over the record model (every dataclass field, so new fields show up without a
 change here); each is cited by the line the reader recorded for its field path (`cast[3]`), or for
 the field (`cast`), as page + line for a paged source. `record_document` is the same record as a
-JSON document following docs/record.schema.json.
+JSON document following record.schema.json (beside record.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from filmgraph.errors import InputError, where
+from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK, InputError, where
 from filmgraph.readers import expand_paths, read_file
 from filmgraph.record import FilmRecord, ReaderWarning
 
@@ -65,8 +65,8 @@ def read_files(paths: list[str], **options) -> Iterator[FileReading]:
 def exit_code(readings: list[FileReading]) -> int:
     """2 when a file could not be read (or was refused whole), 1 when rows of one were refused, else 0."""
     if any(r.unreadable for r in readings):
-        return 2
-    return 1 if any(r.refused_rows for r in readings) else 0
+        return EXIT_INPUT
+    return EXIT_NONCONFORMING if any(r.refused_rows for r in readings) else EXIT_OK
 
 
 # ---- facts ----------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def text_report(reading: FileReading) -> list[str]:
 # ---- JSON ---------------------------------------------------------------------------------------
 
 def record_document(record: FilmRecord) -> dict:
-    """The record as a JSON document (docs/record.schema.json): empty fields left out, dates as ISO 8601."""
+    """The record as a JSON document (record.schema.json): empty fields left out, dates as ISO 8601."""
     return _plain(record)
 
 
