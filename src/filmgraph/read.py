@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK, InputError, where
-from filmgraph.readers import expand_paths, read_file
+from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK, where
+from filmgraph.pipeline import read_paths
 from filmgraph.record import FilmRecord, ReaderWarning
 
 PROVENANCE = ("source", "lines", "rules")
@@ -47,19 +47,13 @@ class FileReading:
 
 
 def read_files(paths: list[str], **options) -> Iterator[FileReading]:
-    """Each file as its reader takes it (folders walked as for ingest); a refusal never stops the rest."""
-    for path in expand_paths(paths):
-        try:
-            result = read_file(path, **options)
-        except InputError as e:
-            yield FileReading(path, unreadable=str(e))
-            continue
-        except (ValueError, LookupError, TypeError, UnicodeError) as e:  # as ingest: a reader's slip is a refusal
-            yield FileReading(path, unreadable=f"{path}: could not be read ({type(e).__name__}: {e})")
-            continue
-        yield FileReading(path, result.records, result.warnings,
-                          refused_rows=[line for row in result.refused for line in str(row).split("\n")],
-                          refused_count=len(result.refused))
+    """Each file as its reader takes it (the pipeline's read stage; folders walked as for ingest); a
+    refusal never stops the rest."""
+    for outcome in read_paths(paths, **options):
+        unreadable = next((r.reason for r in outcome.refusals if not r.nonconforming), None)
+        rows = [r for r in outcome.refusals if r.nonconforming]
+        lines = [line for r in rows for line in (str(r.row).split("\n") if r.row is not None else [r.reason])]
+        yield FileReading(outcome.path, list(outcome.records), list(outcome.warnings), unreadable, lines, len(rows))
 
 
 def exit_code(readings: list[FileReading]) -> int:
