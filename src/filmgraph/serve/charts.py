@@ -52,9 +52,9 @@ def _series_timeline(name: str, films: list[dict[str, Any]], recurring: list[dic
     xs = [int(f["year"]) if f.get("year") else i for i, f in enumerate(films)]
     ax.plot(xs, [0] * len(xs), color="#888", linewidth=1, zorder=1)
     ax.scatter(xs, [0] * len(xs), s=90, color="#1f5f8b", zorder=2)
-    for x, film in zip(xs, films):
+    for i, (x, film) in enumerate(zip(xs, films)):
         label = (f"{film['position']}. " if film.get("position") else "") + film["name"]
-        ax.annotate(label, (x, 0), xytext=(0, 10), textcoords="offset points", ha="center", fontsize=8, rotation=12)
+        ax.annotate(label, (x, 0), xytext=(0, 10 + 13 * (i % 2)), textcoords="offset points", ha="center", fontsize=8)
     for row, character in enumerate(rows, 1):
         y = -row
         points = [xs[i] for i in sorted(character["films"])]
@@ -64,7 +64,7 @@ def _series_timeline(name: str, films: list[dict[str, Any]], recurring: list[dic
     ax.set_yticks([])
     ax.set_xticks(sorted(set(xs)))
     ax.set_xlim(min(xs) - 1.5, max(xs) + 1.5)
-    ax.set_ylim(-len(rows) - 0.8, 1.6)
+    ax.set_ylim(-len(rows) - 0.8, 2.2)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.set_title(f"{name}: films and recurring characters", fontsize=10, loc="left")
