@@ -8,6 +8,7 @@ that point at it, and the type and name of every node it mentions, so a page can
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from filmgraph.terms import FG, OWL, RDF, RDF_TYPE, SDO
 
 # Pointers at a much-mentioned node (a country, an organisation) are cut here; the page says so.
 INBOUND_LIMIT = 2000
-_LABELS = (RDF_TYPE, SDO.name, SDO.dateCreated)
+LABEL_LIMIT = 4
+_LABELS = (SDO.name, SDO.dateCreated)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _NAME = ox.NamedNode(SDO.name)
 _RDF_SUBJECT = RDF + "subject"
@@ -117,18 +119,20 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
 class _Collector:
     def __init__(self, store: ox.Store):
         self.store = store
-        self.facts: dict[tuple[str, str, str], tuple[str, str, Any, set[str]]] = {}
+        self.facts: dict[ox.Triple, set[str]] = {}
         self.expanded: set[str] = set()
+        self.labelled: set[str] = set()
         self.truncated = False
 
     def add(self, quad: ox.Quad) -> None:
-        if not isinstance(quad.graph_name, ox.NamedNode):
+        graph = quad.graph_name
+        if type(graph) is not ox.NamedNode:
             return
-        key = (quad.subject.value, quad.predicate.value, str(quad.object))
-        entry = self.facts.get(key)
-        if entry is None:
-            entry = self.facts[key] = (quad.subject.value, quad.predicate.value, quad.object, set())
-        entry[3].add(quad.graph_name.value)
+        triple = quad.triple  # pyoxigraph terms hash and compare in Rust: no strings made per quad
+        graphs = self.facts.get(triple)
+        if graphs is None:
+            graphs = self.facts[triple] = set()
+        graphs.add(graph.value)
 
     def out(self, node: str) -> list[ox.Quad]:
         """All statements about `node`, once per node."""
@@ -141,15 +145,19 @@ class _Collector:
         return quads
 
     def labels(self, node: str) -> None:
-        if node in self.expanded:
+        """Type, name and year of a node mentioned; a country or studio is named in thousands of
+        records, so a few statements of each are enough to label a link."""
+        if node in self.expanded or node in self.labelled:
             return
-        for p in _LABELS:
-            for q in self.store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None):
+        self.labelled.add(node)
+        for p in _LABELS if kind_of(node) == "film" else _LABELS[:1]:
+            for q in itertools.islice(self.store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None),
+                                      LABEL_LIMIT):
                 self.add(q)
 
     def result(self, iri: str) -> Description:
-        return Description(iri, [Fact(s, p, o, tuple(sorted(g))) for s, p, o, g in self.facts.values()],
-                           self.truncated)
+        return Description(iri, [Fact(t.subject.value, t.predicate.value, t.object, tuple(sorted(g)))
+                                 for t, g in self.facts.items()], self.truncated)
 
 
 def _owned(node: str, quads: Iterable[ox.Quad]) -> list[str]:
@@ -165,7 +173,7 @@ def describe(store: ox.Store, iri: str) -> Description | None:
     if kind_of(iri) == "graph" and store.contains_named_graph(node):
         for q in store.quads_for_pattern(None, None, None, node):
             c.add(q)
-        c.expanded.update(s for s, _, _, _ in c.facts.values())
+        c.expanded.update(t.subject.value for t in c.facts)
     own = c.out(iri)
     todo = _owned(iri, own)
     while todo:  # a film's roles, releases...; a link statement's score parts
@@ -192,9 +200,9 @@ def describe(store: ox.Store, iri: str) -> Description | None:
                 c.labels(owner)
         else:
             c.labels(subject)
-    for s, p, o, _ in list(c.facts.values()):
-        if isinstance(o, ox.NamedNode) and p != RDF_TYPE:
-            c.labels(o.value)
+    for t in list(c.facts):
+        if type(t.object) is ox.NamedNode and t.predicate.value != RDF_TYPE:
+            c.labels(t.object.value)
     return c.result(iri)
 
 

@@ -9,27 +9,50 @@ from __future__ import annotations
 
 from filmgraph.serve.app import create_app
 
-__all__ = ["create_app", "run"]
+__all__ = ["create_app", "from_environment", "run"]
 
 
 def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
-        timeout: float = 10.0, result_limit: int = 10_000, interval: float = 1.0, announce=print) -> None:
-    """Serve until interrupted; `announce` gets the URL once the socket listens."""
+        timeout: float = 10.0, result_limit: int = 10_000, interval: float = 1.0, workers: int = 1,
+        announce=print) -> None:
+    """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
+    uvicorn runs that many processes on one socket, each reading its own checkpoint."""
     import uvicorn
 
     url_host = f"[{host}]" if ":" in host else host
     local = f"http://{url_host}:{port}/"
-    app = create_app(store, base=base or local, timeout=timeout, result_limit=result_limit, interval=interval)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            h11_max_incomplete_event_size=64 * 1024, timeout_keep_alive=5)
-    server = uvicorn.Server(config)
+    settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
+                "interval": interval}
+    line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
+               "h11_max_incomplete_event_size": 64 * 1024}
+    if workers > 1:
+        import json
+        import os
 
+        os.environ[CONFIG_VARIABLE] = json.dumps(settings)
+        create_app(**settings)  # fail here, once, on a missing store, not in every worker
+        announce(line)
+        uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
+        return
+    server = uvicorn.Server(uvicorn.Config(create_app(**settings), **options))
     original = server.startup
 
     async def startup(sockets=None):
         await original(sockets=sockets)
         if server.started:
-            announce(f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else ""))
+            announce(line)
 
     server.startup = startup
     server.run()
+
+
+CONFIG_VARIABLE = "FILMGRAPH_SERVE_CONFIG"
+
+
+def from_environment():
+    """The app of one worker process, configured by `run` through the environment."""
+    import json
+    import os
+
+    return create_app(**json.loads(os.environ[CONFIG_VARIABLE]))

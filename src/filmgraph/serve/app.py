@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from markupsafe import Markup
 
 from filmgraph import query as fq
 from filmgraph.describe import describe, kind_of, label_from_iri, movie
-from filmgraph.errors import UsageError
+from filmgraph.errors import StoreError, UsageError
 from filmgraph.export import TURTLE_PREFIXES
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
@@ -73,17 +74,20 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`)."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
-    snapshots = Snapshots(store, interval=interval)
+    if not os.path.isdir(store):
+        raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
     limits = endpoint.Limits(timeout, result_limit)
-    site = Site(config, snapshots, limits)
+    site = Site(config, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        snapshots.start()
+        # The first checkpoint is taken here, in the serving process, and removed when it stops.
+        site.snapshots = await run_in_threadpool(Snapshots, store, interval=interval)
+        site.snapshots.start()
         try:
             yield
         finally:
-            snapshots.close()
+            site.snapshots.close()
 
     own = site.routes()
     if config.prefix != "/":
@@ -104,9 +108,9 @@ def _jsonld_script(obj: dict[str, Any]) -> Markup:
 
 
 class Site:
-    def __init__(self, config: Config, snapshots: Snapshots, limits: endpoint.Limits):
+    def __init__(self, config: Config, limits: endpoint.Limits):
         self.config = config
-        self.snapshots = snapshots
+        self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
         self.limits = limits
         import jinja2
 
@@ -131,6 +135,10 @@ class Site:
              **context: Any) -> Response:
         return self.templates.TemplateResponse(request, template, {"config": self.config, **context},
                                                status_code=status, headers=headers)
+
+    def render(self, template: str, **context: Any) -> str:
+        """A page that depends on the store only (not on the request), so it can be remembered."""
+        return self.templates.get_template(template).render(config=self.config, **context)
 
     def cached(self, snap: Snapshot, key: Any, make):
         if key not in snap.cache:
@@ -194,31 +202,31 @@ class Site:
 
         def work():
             with self.snapshots.use() as snap:
-                desc = describe(snap.store, iri)
-                if desc is None:
-                    return None, None, snap.generation
-                if media != "text/html":
-                    return desc, None, snap.generation
-                return desc, self._view(snap, desc), snap.generation
-        desc, view, generation = await run_in_threadpool(work)
-        if desc is None:
+                return snap.remember(("resource", iri, media), lambda: self._represent(snap, iri, media)), snap.generation
+        body, generation = await run_in_threadpool(work)
+        if body is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
         etag = '"' + hashlib.sha1(f"{generation}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
         headers = {**vary, "ETag": etag, "Link": self._alternates(iri)}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
+        return Response(body, media_type=media, headers=headers)
+
+    def _represent(self, snap: Snapshot, iri: str, media: str) -> bytes | None:
+        """The resource in `media`, or None when no record mentions it."""
+        desc = describe(snap.store, iri)
+        if desc is None:
+            return None
         if media == "text/html":
             template = {"film": "film.html", "person": "person.html", "character": "character.html",
                         "series": "series.html", "graph": "record.html"}.get(desc.kind, "resource.html")
-            return self.page(request, template, headers=headers, desc=desc, iri=iri, v=view,
-                             facts=views.facts_table(desc))
+            return self.render(template, desc=desc, iri=iri, v=self._view(snap, desc),
+                               facts=views.facts_table(desc)).encode()
         fmt, _ = RDF_TYPES[media]
         if media in QUAD_TYPES:
-            body = ox.serialize(desc.quads(), format=fmt, prefixes=TURTLE_PREFIXES)
-        else:
-            body = ox.serialize(desc.triples(), format=fmt,
-                                prefixes={**TURTLE_PREFIXES, "id": PREFIXES["id"]} if fmt != ox.RdfFormat.N_TRIPLES else None)
-        return Response(body, media_type=media, headers=headers)
+            return ox.serialize(desc.quads(), format=fmt, prefixes=TURTLE_PREFIXES)
+        prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {**TURTLE_PREFIXES, "id": PREFIXES["id"]}
+        return ox.serialize(desc.triples(), format=fmt, prefixes=prefixes)
 
     def _alternates(self, iri: str) -> str:
         url = self.href(iri)
@@ -245,10 +253,10 @@ class Site:
     async def _svg(self, request: Request, iri: str, make) -> Response:
         def work():
             with self.snapshots.use() as snap:
-                desc = describe(snap.store, iri)
-                if desc is None:
-                    return None, snap.generation
-                return self.cached(snap, ("svg", request.url.path), lambda: make(snap, desc)), snap.generation
+                def build():
+                    desc = describe(snap.store, iri)
+                    return None if desc is None else make(snap, desc)
+                return snap.remember(("svg", request.url.path), build), snap.generation
         svg, generation = await run_in_threadpool(work)
         if svg is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}")
@@ -305,7 +313,8 @@ class Site:
                                      answer=None)
                 raise endpoint.Refused(400, "give a query: ?query=..., a form field query=..., "
                                             "or a POST body of type application/sparql-query")
-            named = fq.parse_query(text, "query", "query")
+            # Text sent to the endpoint is a query, not a library file: its comments declare nothing.
+            named = fq.NamedQuery(name="query", text=text, source="query")
             return await self._answer(request, named, {}, params, wants_html, "sparql.html")
         except endpoint.Refused as e:
             return self.error(request, e.status, f"{e.status}: {e.message}", e.headers)
@@ -318,7 +327,8 @@ class Site:
 
         def work():
             with self.snapshots.use() as snap:
-                return endpoint.execute(snap, named, values, self.limits, timeout)
+                key = ("query", named.text, tuple(sorted(values.items())))
+                return snap.remember(key, lambda: endpoint.execute(snap, named, values, self.limits, timeout))
         result = await run_in_threadpool(work)
         if wants_html:
             shown = endpoint.write(result, "turtle" if form == "graph" else "json", self.limits.result_limit)

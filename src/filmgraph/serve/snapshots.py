@@ -26,7 +26,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -38,6 +39,7 @@ from filmgraph.store.lock import StoreLock
 log = logging.getLogger("filmgraph.serve")
 # Files whose change does not mean new data: RocksDB's info log, our lock.
 _IGNORED = ("LOG", LOCK_FILE)
+ANSWERS = 4096
 
 
 class Snapshot:
@@ -49,7 +51,8 @@ class Snapshot:
         self.fingerprint = fingerprint
         self.taken_at = taken_at
         self.store = ox.Store.read_only(path)
-        self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, charts, search index)
+        self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
+        self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -58,6 +61,20 @@ class Snapshot:
         """The Backend's query operation, so `filmgraph.query.run` runs on a snapshot unchanged."""
         subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
         return self.store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
+
+    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, kept for the next request with the same key: a snapshot never changes, so
+        neither do its pages; at most ANSWERS are kept, the least recently used dropped first."""
+        with self._lock:
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                return self.answers[key]
+        value = make()
+        with self._lock:
+            self.answers[key] = value
+            if len(self.answers) > ANSWERS:
+                self.answers.popitem(last=False)
+        return value
 
     def enter(self) -> None:
         with self._lock:
