@@ -165,6 +165,16 @@ def test_pages_for_person_series_character_record_and_home(served):
         assert status == 200 and expected in body.decode(), path
 
 
+def test_home_counts_what_the_store_holds(served):
+    for _ in range(100):
+        _, _, body = get(served.url, accept="text/html")
+        if b'id="counting"' not in body:
+            break
+        time.sleep(0.1)
+    page = body.decode()
+    assert "<th>films</th><td>6</td>" in page and "<th>record graphs</th><td>5</td>" in page
+
+
 def test_pictures_are_svg_files(served):
     for path in ("id/series/pusher/timeline.svg", "id/series/pusher/cast.svg", "id/person/nicolas-winding-refn/timeline.svg"):
         status, headers, body = get(served.url + path)

@@ -25,6 +25,7 @@ def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | No
                 "interval": interval}
     line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
+               "timeout_graceful_shutdown": 5,
                "h11_max_incomplete_event_size": 64 * 1024}
     if workers > 1:
         import json

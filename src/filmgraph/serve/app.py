@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,6 +112,7 @@ class Site:
     def __init__(self, config: Config, limits: endpoint.Limits):
         self.config = config
         self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
+        self._counting = threading.Lock()
         self.limits = limits
         import jinja2
 
@@ -169,13 +171,30 @@ class Site:
     async def home(self, request: Request) -> Response:
         def work():
             with self.snapshots.use() as snap:
-                from filmgraph.stats import stats
+                counts = snap.cache.get("stats")
+                if counts is None:
+                    self._count(snap)
+                return counts, snap.generation
+        counts, generation = await run_in_threadpool(work)
+        return self.page(request, "home.html", counts=counts, queries=fq.library(), generation=generation)
 
-                counts = self.cached(snap, "stats", lambda: stats(snap))
-                return counts, snap.generation, snap.taken_at
-        counts, generation, taken = await run_in_threadpool(work)
-        return self.page(request, "home.html", counts=counts, queries=fq.library(), generation=generation,
-                         taken=taken)
+    def _count(self, snap: Snapshot) -> None:
+        """Count what a checkpoint holds, once, in the background: on a large store the counts take
+        seconds, and the home page should not wait for them."""
+        with self._counting:
+            if snap.cache.get("stats-started"):
+                return
+            snap.cache["stats-started"] = True
+        snap.enter()
+
+        def count() -> None:
+            from filmgraph.stats import stats
+
+            try:
+                snap.cache["stats"] = stats(snap)
+            finally:
+                snap.leave()
+        threading.Thread(target=count, name="filmgraph-count", daemon=True).start()
 
     async def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]
