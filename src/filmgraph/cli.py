@@ -421,6 +421,8 @@ IRIs https://w3id.org/filmgraph/id/... answer at BASE/id/...; stop with Ctrl-C."
                    help="cut query answers at N results, saying so (default 10000)")
     p.add_argument("--refresh", type=float, default=1.0, metavar="S",
                    help="look for new records every S seconds (default 1)")
+    p.add_argument("--remember", type=int, default=4096, metavar="N",
+                   help="answers (pages, pictures, query results) kept per checkpoint of the store (default 4096; 0: none)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="server processes sharing the port (default 1; one per core for heavy use)")
     p.set_defaults(run=_run_serve)
@@ -432,12 +434,12 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
-    if args.timeout <= 0 or args.result_limit < 1 or args.refresh <= 0 or args.workers < 1:
+    if args.timeout <= 0 or args.result_limit < 1 or args.refresh <= 0 or args.workers < 1 or args.remember < 0:
         raise UsageError("--timeout and --refresh must be positive, --result-limit and --workers at least 1")
     if args.base and not args.base.startswith(("http://", "https://")):
         raise UsageError(f"--base must be an http(s) URL, not {args.base!r}")
     run(_store_path(args), host=args.host, port=args.port, base=args.base, timeout=args.timeout,
-        result_limit=args.result_limit, interval=args.refresh, workers=args.workers,
+        result_limit=args.result_limit, interval=args.refresh, workers=args.workers, remember=args.remember,
         announce=lambda line: print(line, flush=True))
     return EXIT_OK
 

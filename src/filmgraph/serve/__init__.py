@@ -14,7 +14,7 @@ __all__ = ["create_app", "from_environment", "run"]
 
 def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
         timeout: float = 10.0, result_limit: int = 10_000, interval: float = 1.0, workers: int = 1,
-        announce=print) -> None:
+        remember: int = 4096, announce=print) -> None:
     """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
     uvicorn runs that many processes on one socket, each reading its own checkpoint."""
     import uvicorn
@@ -22,7 +22,7 @@ def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | No
     url_host = f"[{host}]" if ":" in host else host
     local = f"http://{url_host}:{port}/"
     settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
-                "interval": interval}
+                "interval": interval, "remember": remember}
     line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
                "timeout_graceful_shutdown": 5,

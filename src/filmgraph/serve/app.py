@@ -37,7 +37,7 @@ from filmgraph.errors import StoreError, UsageError
 from filmgraph.export import TURTLE_PREFIXES
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
-from filmgraph.serve.snapshots import Snapshot, Snapshots
+from filmgraph.serve.snapshots import ANSWERS, Snapshot, Snapshots
 from filmgraph.settings import BASE_IRI
 from filmgraph.terms import PREFIXES
 
@@ -71,7 +71,7 @@ class Config:
 
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = 10.0,
                result_limit: int = 10_000, max_body: int = 1 << 20, interval: float = 1.0,
-               routes: Sequence[BaseRoute] = ()) -> Starlette:
+               remember: int = ANSWERS, routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`)."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
@@ -83,7 +83,7 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     @contextlib.asynccontextmanager
     async def lifespan(app):
         # The first checkpoint is taken here, in the serving process, and removed when it stops.
-        site.snapshots = await run_in_threadpool(Snapshots, store, interval=interval)
+        site.snapshots = await run_in_threadpool(lambda: Snapshots(store, interval=interval, answers=remember))
         site.snapshots.start()
         try:
             yield
@@ -240,7 +240,7 @@ class Site:
             template = {"film": "film.html", "person": "person.html", "character": "character.html",
                         "series": "series.html", "graph": "record.html"}.get(desc.kind, "resource.html")
             return self.render(template, desc=desc, iri=iri, v=self._view(snap, desc),
-                               facts=views.facts_table(desc)).encode()
+                               facts=views.facts_table(desc, self.href)).encode()
         fmt, _ = RDF_TYPES[media]
         if media in QUAD_TYPES:
             return ox.serialize(desc.quads(), format=fmt, prefixes=TURTLE_PREFIXES)

@@ -45,7 +45,7 @@ ANSWERS = 4096
 class Snapshot:
     """One checkpoint, open read-only; `generation` grows by one per checkpoint taken."""
 
-    def __init__(self, path: str, generation: int, fingerprint: tuple, taken_at: float):
+    def __init__(self, path: str, generation: int, fingerprint: tuple, taken_at: float, answers: int = ANSWERS):
         self.path = path
         self.generation = generation
         self.fingerprint = fingerprint
@@ -53,6 +53,7 @@ class Snapshot:
         self.store = ox.Store.read_only(path)
         self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
         self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
+        self.limit = answers
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -64,7 +65,9 @@ class Snapshot:
 
     def remember(self, key: Any, make: Callable[[], Any]) -> Any:
         """`make()`, kept for the next request with the same key: a snapshot never changes, so
-        neither do its pages; at most ANSWERS are kept, the least recently used dropped first."""
+        neither do its pages; at most `limit` are kept, the least recently used dropped first."""
+        if not self.limit:
+            return make()
         with self._lock:
             if key in self.answers:
                 self.answers.move_to_end(key)
@@ -72,7 +75,7 @@ class Snapshot:
         value = make()
         with self._lock:
             self.answers[key] = value
-            if len(self.answers) > ANSWERS:
+            if len(self.answers) > self.limit:
                 self.answers.popitem(last=False)
         return value
 
@@ -127,11 +130,12 @@ def _scratch_dir(location: str) -> str:
 class Snapshots:
     """The current snapshot of a store, refreshed by a watcher thread when the store changes."""
 
-    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0):
+    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS):
         if not os.path.isdir(location):
             raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
         self.location = location
         self.interval = interval
+        self.answers = answers
         self.scratch = _scratch_dir(location)
         self._generations = itertools.count(1)
         self._swap = threading.Lock()
@@ -160,7 +164,7 @@ class Snapshots:
                 raise StoreError(f"cannot read the store at {self.location}: {e}") from None
         finally:
             lock.release()
-        return Snapshot(target, generation, seen, time.time())
+        return Snapshot(target, generation, seen, time.time(), self.answers)
 
     def refresh(self) -> bool:
         """Take a new checkpoint if the store changed and no writer holds it; True when swapped."""

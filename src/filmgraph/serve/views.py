@@ -7,9 +7,11 @@ came from, and where records disagree on a value that should be single both valu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
+from markupsafe import Markup, escape
 
 from filmgraph import identity
 from filmgraph.describe import Description, cast, describe, external_links, kind_of, label_from_iri, link_scores
@@ -299,14 +301,25 @@ def record_view(store: ox.Store, desc: Description) -> dict[str, Any]:
             "statements": statements, "types": desc.types(g)}
 
 
-def facts_table(desc: Description) -> list[dict[str, Any]]:
-    """Every statement of the description, grouped by subject, each with its records."""
+def facts_table(desc: Description, href: Callable[[str], str]) -> Markup:
+    """Every statement of the description with the records that state it, as table rows. Built
+    here rather than by template macros: a film has a few hundred statements, and this is the
+    page's largest part."""
     rows = []
     for f in desc.facts:
-        if f.predicate == RDF_TYPE or f.predicate == SDO.name and f.subject != desc.iri and not f.subject.startswith(desc.iri):
+        if f.predicate == RDF_TYPE:
             continue
-        rows.append(f)
-    return rows
+        o = f.object
+        if type(o) is ox.NamedNode:
+            value = f'<a href="{escape(href(o.value))}">{escape(short(o.value))}</a>'
+        else:
+            value = str(escape(o.value))
+        sources = " ".join(f'<a href="{escape(href(g))}">{escape(short(g)[6:] if g.startswith(BASE_IRI + "graph/") else short(g))}</a>'
+                           for g in f.graphs)
+        rows.append(f'<tr><td><a href="{escape(href(f.subject))}">{escape(short(f.subject))}</a></td>'
+                    f"<td>{escape(label_from_iri(f.predicate))}</td><td>{value}</td>"
+                    f'<td><span class="src">{sources}</span></td></tr>')
+    return Markup("\n".join(rows))
 
 
 def search_index(store: ox.Store) -> list[tuple[str, str, str, str]]:
