@@ -33,6 +33,8 @@ _EXPORTS = {
     "ingest": "filmgraph.ingest",
     "export": "filmgraph.export",
     "read_record": "filmgraph.graph_records",
+    "describe": "filmgraph.describe",
+    "create_app": "filmgraph.serve",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",

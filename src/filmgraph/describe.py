@@ -80,7 +80,13 @@ class Description:
         return sorted(self._out.get(subject, {}))
 
     def name(self, node: str) -> str:
-        return self.first(node, SDO.name) or label_from_iri(node)
+        """The name most records give; at a tie the spelling with accents (records that drop
+        them write `Buric` for `Burić`), then the first in code-point order."""
+        facts = self.about(node, SDO.name)
+        if not facts:
+            return label_from_iri(node)
+        best = min(facts, key=lambda f: (-len(f.graphs), f.value.isascii(), f.value))
+        return best.value
 
     def types(self, node: str) -> list[str]:
         return [o.value for o in self.objects(node, RDF_TYPE)]
