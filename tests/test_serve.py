@@ -326,3 +326,20 @@ def test_serve_refuses_a_missing_store(tmp_path):
     result = run_cli("serve", "--store", str(tmp_path / "nothing"), "--port", "1")
     assert result.code == 2 and "no store" in result.err and "Traceback" not in result.err
 
+
+
+@pytest.mark.parametrize("accept, expected", [
+    (None, "text/html"),
+    ("", "text/html"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("application/ld+json", "application/ld+json"),
+    ("text/turtle;q=0.9, application/n-triples", "application/n-triples"),
+    ("text/*;q=0.5, text/turtle", "text/turtle"),
+    ("*/*;q=0.1, text/html;q=0", "text/turtle"),
+    ("image/png", None),
+    ("text/turtle;q=0", None),
+])
+def test_content_negotiation_follows_accept(accept, expected):
+    from filmgraph.serve.negotiation import choose
+
+    assert choose(accept, ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]) == expected

@@ -17,15 +17,17 @@ def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | No
         remember: int = 4096, announce=print) -> None:
     """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
     uvicorn runs that many processes on one socket, each reading its own checkpoint."""
+    from urllib.parse import urlsplit
+
     import uvicorn
 
     url_host = f"[{host}]" if ":" in host else host
-    local = f"http://{url_host}:{port}/"
+    local = f"http://{url_host}:{port}" + ((urlsplit(base).path or "/") if base else "/")
     settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
                 "interval": interval, "remember": remember}
     line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
-               "timeout_graceful_shutdown": 5,
+               "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
                "h11_max_incomplete_event_size": 64 * 1024}
     if workers > 1:
         import json
