@@ -47,9 +47,36 @@ def served(sample_store, tmp_path_factory):
     hostile.write_text(json.dumps(HOSTILE), encoding="utf-8")
     result = run_cli("ingest", "--store", str(store), str(hostile))
     assert result.code == 0, result.err
+    write_link(store)
     server = start_filmgraph_server(store, "--result-limit", str(RESULT_LIMIT))
     yield server
     stop_filmgraph_server(server)
+
+
+def write_link(store) -> None:
+    """An accepted link with its score, as `filmgraph link` writes it to the links graph."""
+    import pyoxigraph as ox
+
+    from filmgraph.link import LINKS_GRAPH
+    from filmgraph.store import open_store
+
+    n, lit = ox.NamedNode, ox.Literal
+    film, target = n(ID + "film/pusher-1996"), n("http://www.wikidata.org/entity/Q2310453")
+    node = n(ID + "link/wikidata/0123456789abcdef0123")
+    part = n(node.value + "/part/title")
+    rdf, fg, xsd = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "https://w3id.org/filmgraph/ontology#", \
+        "http://www.w3.org/2001/XMLSchema#"
+    triples = [ox.Triple(film, n("http://www.w3.org/2002/07/owl#sameAs"), target),
+               ox.Triple(film, n("https://schema.org/sameAs"), target),
+               ox.Triple(node, n(rdf + "type"), n(rdf + "Statement")), ox.Triple(node, n(rdf + "subject"), film),
+               ox.Triple(node, n(rdf + "predicate"), n("http://www.w3.org/2002/07/owl#sameAs")),
+               ox.Triple(node, n(rdf + "object"), target),
+               ox.Triple(node, n(fg + "linkScore"), lit("0.93", datatype=n(xsd + "decimal"))),
+               ox.Triple(node, n(fg + "linkMethod"), lit("title+year+director")),
+               ox.Triple(node, n(fg + "scorePart"), part), ox.Triple(part, n(fg + "criterion"), lit("title")),
+               ox.Triple(part, n(fg + "partScore"), lit("1.0", datatype=n(xsd + "decimal")))]
+    with open_store(str(store), write=True) as backend:
+        backend.replace_graph(LINKS_GRAPH, triples)
 
 
 RDF_FORMATS = {
@@ -128,6 +155,16 @@ def test_the_embedded_json_ld_is_the_export_film_object(served):
     assert "contentHash" not in text and "RecordGraph" not in text and "sourcePath" not in text
     graph = rdflib.Graph().parse(data=json.dumps(embedded), format="json-ld")
     assert (rdflib.URIRef(ID + PUSHER_II), rdflib.RDF.type, rdflib.URIRef("https://schema.org/Movie")) in graph
+
+
+def test_a_film_page_shows_its_links_with_their_scores(served):
+    _, _, body = get(served.url + "id/film/pusher-1996", accept="text/html")
+    page = body.decode()
+    assert "http://www.wikidata.org/entity/Q2310453" in page
+    assert "score 0.93 (title+year+director): title 1<" in page
+    result = run_cli("export", "--store", str(served.store), "--format", "jsonld", "--film", "Pusher (1996)")
+    assert result.code == 0, result.err
+    assert "http://www.wikidata.org/entity/Q2310453" in json.loads(result.out)["sameAs"]
 
 
 def test_export_film_refuses_an_unknown_or_ambiguous_title(served):

@@ -197,8 +197,12 @@ def describe(store: ox.Store, iri: str) -> Description | None:
     pointers = sorted({q.subject.value for q in inbound})
     for subject in pointers:
         if kind_of(subject) == "part" or subject.startswith(f"{BASE_IRI}link/"):
-            # A role, release or link statement: what it says, and the film it belongs to.
-            for q in c.out(subject):
+            # A role, release or link statement: what it says (with a link's score parts), and the
+            # film it belongs to.
+            said = c.out(subject)
+            for part in _owned(subject, said):
+                c.out(part)
+            for q in said:
                 if q.predicate.value == FG.character or q.predicate.value == SDO.actor:
                     c.labels(q.object.value)
             owner = _owner(subject)
