@@ -20,6 +20,10 @@ _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "filmgraph", "text.parse_math"
 _MARKERS = {"director": ("o", "#1f5f8b"), "writer": ("s", "#8b5a1f"), "actor": ("^", "#2e7d32"), "crew": ("D", "#6a1b9a")}
 
 
+def _short(text: str, size: int = 26) -> str:
+    return text if len(text) <= size else text[:size - 1] + "…"
+
+
 def _figure(width: float, height: float):
     from matplotlib.figure import Figure
 
@@ -53,7 +57,7 @@ def _series_timeline(name: str, films: list[dict[str, Any]], recurring: list[dic
     ax.plot(xs, [0] * len(xs), color="#888", linewidth=1, zorder=1)
     ax.scatter(xs, [0] * len(xs), s=90, color="#1f5f8b", zorder=2)
     for i, (x, film) in enumerate(zip(xs, films)):
-        label = (f"{film['position']}. " if film.get("position") else "") + film["name"]
+        label = (f"{film['position']}. " if film.get("position") else "") + _short(film["name"], 34)
         ax.annotate(label, (x, 0), xytext=(0, 10 + 13 * (i % 2)), textcoords="offset points", ha="center", fontsize=8)
     for row, character in enumerate(rows, 1):
         y = -row
@@ -78,7 +82,7 @@ def filmography_timeline(name: str, rows: list[dict[str, Any]]) -> bytes:
 
 def _filmography_timeline(name: str, rows: list[dict[str, Any]]) -> bytes:
     jobs = [j for j in _MARKERS if any(r["job"] == j for r in rows)]
-    fig = _figure(8, 1.2 + 0.55 * max(1, len(jobs)))
+    fig = _figure(8, 1.2 + 0.75 * max(1, len(jobs)))
     ax = fig.add_subplot()
     for lane, job in enumerate(jobs):
         marker, colour = _MARKERS[job]
@@ -86,12 +90,12 @@ def _filmography_timeline(name: str, rows: list[dict[str, Any]]) -> bytes:
         xs = [int(r["year"]) for r in mine]
         ax.scatter(xs, [lane] * len(xs), marker=marker, s=60, color=colour, zorder=2, label=job)
         for i, r in enumerate(mine):
-            ax.annotate(r["name"], (xs[i], lane), xytext=(0, 7 + 9 * (i % 2)), textcoords="offset points",
+            ax.annotate(_short(r["name"]), (xs[i], lane), xytext=(0, 7 + 9 * (i % 3)), textcoords="offset points",
                         ha="center", fontsize=7)
     years = [int(r["year"]) for r in rows if r.get("year")] or [0]
     ax.set_yticks(range(len(jobs)), jobs)
     ax.set_xlim(min(years) - 1.5, max(years) + 1.5)
-    ax.set_ylim(-0.6, len(jobs) - 0.1 + 0.5)
+    ax.set_ylim(-0.6, len(jobs) - 0.1 + 0.7)
     ax.grid(axis="x", color="#eee")
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
