@@ -288,6 +288,27 @@ def filmography(desc: Description) -> list[dict[str, Any]]:
     return person_view(desc)["jobs"].get("director", [])
 
 
+class _OneGraph:
+    """One record graph, as `validate_store` reads a store (its quads)."""
+
+    def __init__(self, store: ox.Store, graph: str):
+        self._quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def quads(self):
+        return iter(self._quads)
+
+
+def validation(store: ox.Store, graph: str) -> dict[str, Any]:
+    """The record graph checked against the shapes again, on its own (the cross-record rules, such
+    as a series' positions, need the other records and are left to `filmgraph validate`)."""
+    from filmgraph.validate import validate_store
+
+    report = validate_store(_OneGraph(store, graph))
+    return {"conforms": report.conforms, "counts": report.counts(),
+            "problems": [{"severity": p.severity, "message": p.message, "about": p.about or p.focus,
+                          "field": p.field} for p in report.problems[:50]]}
+
+
 def record_view(store: ox.Store, desc: Description) -> dict[str, Any]:
     g = desc.iri
     info = record_info(store, [g])[g]
@@ -298,7 +319,8 @@ def record_view(store: ox.Store, desc: Description) -> dict[str, Any]:
             "hash": desc.first(g, FG.contentHash), "sha256": desc.first(source, FG.sha256) if source else None,
             "row": desc.first(source, FG.sourceRow) if source else None,
             "lacks": [v["value"] for v in _values(desc, g, FG.lacks)],
-            "statements": statements, "types": desc.types(g)}
+            "statements": statements, "types": desc.types(g),
+            "validation": validation(store, g) if film else None}
 
 
 def facts_table(desc: Description, href: Callable[[str], str]) -> Markup:
