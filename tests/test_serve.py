@@ -184,6 +184,8 @@ def test_a_hostile_title_is_escaped(served):
     page = body.decode()
     assert status == 200 and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page and "<script>alert(2)" not in page
+    _, _, svg = get(served.url + "id/person/nicolas-winding-refn/timeline.svg")
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in svg and b"<script" not in svg
     head = page[page.index('<script type="application/ld+json">'):]
     assert "</script>" not in head[len('<script type="application/ld+json">'):head.index("</script>")]
 

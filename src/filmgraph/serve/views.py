@@ -284,10 +284,6 @@ def series_data(store: ox.Store, desc: Description) -> dict[str, Any]:
             "recurring": recurring}
 
 
-def filmography(desc: Description) -> list[dict[str, Any]]:
-    return person_view(desc)["jobs"].get("director", [])
-
-
 class _OneGraph:
     """One record graph, as `validate_store` reads a store (its quads)."""
 
