@@ -399,6 +399,8 @@ def _run_validate(args: argparse.Namespace) -> int:
 # ---- serve --------------------------------------------------------------------------------------
 
 def _add_serve(sub) -> None:
+    from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
+
     p = sub.add_parser("serve", help="publish the store as linked data: pages, RDF, SPARQL",
                        description="Serve the store read-only over HTTP: every minted IRI answers with a page or "
                                    "RDF (content negotiation), with the records behind each fact; a SPARQL 1.1 "
@@ -416,13 +418,15 @@ IRIs https://w3id.org/filmgraph/id/... answer at BASE/id/...; stop with Ctrl-C."
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--base", metavar="URL", help="public URL the site is reached at (default http://HOST:PORT/)")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="stop a SPARQL query after S seconds (default 10)")
-    p.add_argument("--result-limit", type=int, default=10_000, metavar="N",
-                   help="cut query answers at N results, saying so (default 10000)")
-    p.add_argument("--refresh", type=float, default=1.0, metavar="S",
-                   help="look for new records every S seconds (default 1)")
-    p.add_argument("--remember", type=int, default=4096, metavar="N",
-                   help="answers (pages, pictures, query results) kept per checkpoint of the store (default 4096; 0: none)")
+    p.add_argument("--timeout", type=float, default=SERVE_TIMEOUT, metavar="S",
+                   help=f"stop a SPARQL query after S seconds (default {SERVE_TIMEOUT:g})")
+    p.add_argument("--result-limit", type=int, default=SERVE_RESULT_LIMIT, metavar="N",
+                   help=f"cut query answers at N results, saying so (default {SERVE_RESULT_LIMIT})")
+    p.add_argument("--refresh", type=float, default=SERVE_REFRESH, metavar="S",
+                   help=f"look for new records every S seconds (default {SERVE_REFRESH:g})")
+    p.add_argument("--remember", type=int, default=SERVE_REMEMBER, metavar="N",
+                   help=f"answers (pages, pictures, query results) kept per checkpoint of the store "
+                        f"(default {SERVE_REMEMBER}; 0: none)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="server processes sharing the port (default 1; one per core for heavy use)")
     p.set_defaults(run=_run_serve)

@@ -8,13 +8,14 @@ of the store so that `filmgraph ingest` can write while it runs (snapshots.py, d
 from __future__ import annotations
 
 from filmgraph.serve.app import create_app
+from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
 
 __all__ = ["create_app", "from_environment", "run"]
 
 
 def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
-        timeout: float = 10.0, result_limit: int = 10_000, interval: float = 1.0, workers: int = 1,
-        remember: int = 4096, announce=print) -> None:
+        timeout: float = SERVE_TIMEOUT, result_limit: int = SERVE_RESULT_LIMIT, interval: float = SERVE_REFRESH,
+        workers: int = 1, remember: int = SERVE_REMEMBER, announce=print) -> None:
     """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
     uvicorn runs that many processes on one socket, each reading its own checkpoint."""
     from urllib.parse import urlsplit

@@ -37,8 +37,9 @@ from filmgraph.errors import StoreError, UsageError
 from filmgraph.export import TURTLE_PREFIXES
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
-from filmgraph.serve.snapshots import ANSWERS, Snapshot, Snapshots
-from filmgraph.settings import BASE_IRI
+from filmgraph.serve.snapshots import Snapshot, Snapshots
+from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT,
+                                SERVE_TIMEOUT)
 from filmgraph.terms import PREFIXES
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
@@ -69,9 +70,9 @@ class Config:
         self.interval = interval
 
 
-def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = 10.0,
-               result_limit: int = 10_000, max_body: int = 1 << 20, interval: float = 1.0,
-               remember: int = ANSWERS, routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
+               result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
+               remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`)."""
     config = Config(store, base, timeout, result_limit, max_body, interval)

@@ -33,13 +33,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
+from filmgraph.settings import SERVE_REMEMBER
 from filmgraph.store.embedded import LOCK_FILE
 from filmgraph.store.lock import StoreLock
 
 log = logging.getLogger("filmgraph.serve")
 # Files whose change does not mean new data: RocksDB's info log, our lock.
 _IGNORED = ("LOG", LOCK_FILE)
-ANSWERS = 4096
+ANSWERS = SERVE_REMEMBER
 
 
 class Snapshot:
