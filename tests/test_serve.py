@@ -288,6 +288,8 @@ def test_sparql_formats_and_protocol_forms(served):
     assert headers["Access-Control-Allow-Origin"] == "*"
     status, _, body = get(served.url + "sparql?query=SELEC", accept="application/sparql-results+json")
     assert status == 400
+    status, headers, _ = get(served.url + "sparql?query=" + urllib.parse.quote(FILMS_BY_YEAR), accept="*/*")
+    assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
 
 
 def test_updates_are_refused(served):

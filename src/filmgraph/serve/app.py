@@ -325,8 +325,7 @@ class Site:
             body = await self._body(request) if request.method == "POST" else b""
             text, params = endpoint.parse_request(request.method, request.url.query,
                                                   request.headers.get("content-type", ""), body)
-            wants_html = choose(request.headers.get("accept"), ["text/html", *endpoint.RESULT_TYPES]) == "text/html" \
-                and not params.get("format") and not params.get("output")
+            wants_html = _asks_for_html(request, params)
             if text is None or not text.strip():
                 if wants_html:
                     return self.page(request, "sparql.html", query_text=default_query(), queries=fq.library(),
@@ -367,8 +366,7 @@ class Site:
             named = endpoint.named_query(request.path_params["name"])
             params = dict(request.query_params)
             control = {k: params.pop(k) for k in ("format", "output", "timeout") if k in params}
-            wants_html = choose(request.headers.get("accept"), ["text/html", *endpoint.RESULT_TYPES]) == "text/html" \
-                and not control.get("format") and not control.get("output")
+            wants_html = _asks_for_html(request, control)
             missing = [p.name for p in named.params if p.default is None and p.name not in params]
             if wants_html and missing:
                 return self.page(request, "query.html", named=named, values=params, answer=None,
@@ -380,6 +378,14 @@ class Site:
             return await self._answer(request, named, params, control, wants_html, "query.html")
         except endpoint.Refused as e:
             return self.error(request, e.status, f"{e.status}: {e.message}", e.headers)
+
+
+def _asks_for_html(request: Request, params: dict[str, str]) -> bool:
+    """A browser names text/html; a client that accepts anything (`curl`) gets SPARQL results."""
+    accept = request.headers.get("accept") or ""
+    if "text/html" not in accept.lower() or params.get("format") or params.get("output"):
+        return False
+    return choose(accept, ["text/html", *endpoint.RESULT_TYPES]) == "text/html"
 
 
 def default_query() -> str:
