@@ -385,3 +385,38 @@ def test_content_negotiation_follows_accept(accept, expected):
     from filmgraph.serve.negotiation import choose
 
     assert choose(accept, ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]) == expected
+
+
+def test_another_service_mounts_beside_the_site(sample_store, tmp_path):
+    """A Reconciliation service (or any ASGI app) joins at /reconcile without shadowing a page."""
+    import threading
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    from conftest import free_port
+    from filmgraph.serve import create_app
+
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store, ignore=shutil.ignore_patterns("filmgraph.lock"))
+    manifest = Starlette(routes=[Route("/", lambda request: JSONResponse({"view": {"url": "/id/{{id}}"}}))])
+    app = create_app(str(store), routes=[Mount("/reconcile", app=manifest)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/"
+        status, _, body = get(url + "reconcile/")
+        assert status == 200 and json.loads(body) == {"view": {"url": "/id/{{id}}"}}
+        status, _, body = get(url + "id/film/pusher-1996", accept="text/html")
+        assert status == 200 and b"Pusher" in body
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
