@@ -121,8 +121,9 @@ def test_html_is_the_default_for_browsers_and_unknown_or_unacceptable_is_refused
     status, headers, body = get(served.url + "id/" + PUSHER_II, accept="text/html,application/xhtml+xml,*/*;q=0.8")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert b"Pusher II" in body
-    status, headers, _ = get(served.url + "id/film/no-such-film-1900", accept="text/turtle")
-    assert status == 404
+    for path in ("id/film/no-such-film-1900", "id/film/a%20b", "id/film/%3Cx%3E", "id/series/a%20b/timeline.svg"):
+        status, headers, _ = get(served.url + path, accept="text/turtle")
+        assert status == 404, path
     status, headers, body = get(served.url + "id/" + PUSHER_II, accept="image/png")
     assert status == 406 and b"text/turtle" in body
     assert "Accept" in headers["Vary"]

@@ -175,7 +175,10 @@ def _owned(node: str, quads: Iterable[ox.Quad]) -> list[str]:
 def describe(store: ox.Store, iri: str) -> Description | None:
     """Everything the store's record graphs say about `iri`, or None when no graph mentions it."""
     c = _Collector(store)
-    node = ox.NamedNode(iri)
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # not an IRI at all (a space, a `<`): nothing can be called that
+        return None
     if kind_of(iri) == "graph" and store.contains_named_graph(node):
         for q in store.quads_for_pattern(None, None, None, node):
             c.add(q)
