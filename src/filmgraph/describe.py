@@ -370,7 +370,10 @@ def find_films(store: ox.Store, text: str) -> list[str]:
 
     text = text.strip()
     if text.startswith(("http://", "https://")):
-        node = ox.NamedNode(text)
+        try:
+            node = ox.NamedNode(text)
+        except ValueError:
+            return []
         return [text] if next(iter(store.quads_for_pattern(node, _TYPE, ox.NamedNode(SDO.Movie), None)), None) else []
     key = identity.slug(text)
     prefix = f"{BASE_IRI}film/{key}"
