@@ -201,7 +201,7 @@ def test_pages_for_person_series_character_record_and_home(served):
     for path, expected in [("id/person/nicolas-winding-refn", "Director"), ("id/series/pusher", "Recurring characters"),
                            ("id/character/pusher/milo", "Zlatko"), ("id/graph/presskit/pusher-1996", "records/pusher-1996.txt"),
                            ("id/graph/presskit/pusher-1996", "<b>conforms</b> to the shapes"),
-                           ("", "Named queries")]:
+                           ("id/graph/links", "linkScore"), ("", "Named queries")]:
         status, _, body = get(served.url + path, accept="text/html")
         assert status == 200 and expected in body.decode(), path
 

@@ -40,7 +40,7 @@ from filmgraph.serve.negotiation import choose
 from filmgraph.serve.snapshots import Snapshot, Snapshots
 from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT,
                                 SERVE_TIMEOUT)
-from filmgraph.terms import PREFIXES
+from filmgraph.terms import FG, PREFIXES
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
 RDF_TYPES = {
@@ -238,8 +238,9 @@ class Site:
         if desc is None:
             return None
         if media == "text/html":
+            kind = desc.kind if desc.kind != "graph" or desc.first(iri, FG.describes) else "resource"
             template = {"film": "film.html", "person": "person.html", "character": "character.html",
-                        "series": "series.html", "graph": "record.html"}.get(desc.kind, "resource.html")
+                        "series": "series.html", "graph": "record.html"}.get(kind, "resource.html")
             return self.render(template, desc=desc, iri=iri, v=self._view(snap, desc),
                                facts=views.facts_table(desc, self.href)).encode()
         fmt, _ = RDF_TYPES[media]
@@ -264,7 +265,7 @@ class Site:
             return views.character_view(desc)
         if kind == "series":
             return views.series_data(snap.store, desc)
-        if kind == "graph":
+        if kind == "graph" and desc.first(desc.iri, FG.describes):
             return views.record_view(snap.store, desc)
         return {}
 
