@@ -84,7 +84,8 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     @contextlib.asynccontextmanager
     async def lifespan(app):
         # The first checkpoint is taken here, in the serving process, and removed when it stops.
-        site.snapshots = await run_in_threadpool(lambda: Snapshots(store, interval=interval, answers=remember))
+        site.snapshots = await run_in_threadpool(lambda: Snapshots(store, interval=interval, answers=remember,
+                                                                   on_new=site.prepare))
         site.snapshots.start()
         try:
             yield
@@ -143,11 +144,6 @@ class Site:
         """A page that depends on the store only (not on the request), so it can be remembered."""
         return self.templates.get_template(template).render(config=self.config, **context)
 
-    def cached(self, snap: Snapshot, key: Any, make):
-        if key not in snap.cache:
-            snap.cache[key] = make()
-        return snap.cache[key]
-
     def error(self, request: Request, status: int, message: str, headers: dict | None = None) -> Response:
         if choose(request.headers.get("accept"), ["text/html", "text/plain"]) == "text/html":
             return self.page(request, "error.html", status=status, headers=headers, status_code=status, message=message)
@@ -179,31 +175,48 @@ class Site:
         counts, generation = await run_in_threadpool(work)
         return self.page(request, "home.html", counts=counts, queries=fq.library(), generation=generation)
 
-    def _count(self, snap: Snapshot) -> None:
-        """Count what a checkpoint holds, once, in the background: on a large store the counts take
-        seconds, and the home page should not wait for them."""
+    def prepare(self, snap: Snapshot) -> None:
+        """Count what a new checkpoint holds and build its search index in the background: on a large
+        store each takes seconds, and no page should wait for them if it need not."""
+        self._count(snap)
+        self._in_background(snap, "search-started", lambda: self._search_index(snap))
+
+    def _search_index(self, snap: Snapshot):
         with self._counting:
-            if snap.cache.get("stats-started"):
-                return
-            snap.cache["stats-started"] = True
-        snap.enter()
+            index = snap.cache.get("search")
+        if index is None:
+            index = views.search_index(snap.store)
+            snap.cache["search"] = index
+        return index
+
+    def _count(self, snap: Snapshot) -> None:
+        from filmgraph.stats import stats
 
         def count() -> None:
-            from filmgraph.stats import stats
+            snap.cache["stats"] = stats(snap)
+        self._in_background(snap, "stats-started", count)
 
+    def _in_background(self, snap: Snapshot, flag: str, work) -> None:
+        """Run `work` once per checkpoint on a thread, keeping the checkpoint on disk meanwhile."""
+        with self._counting:
+            if snap.cache.get(flag):
+                return
+            snap.cache[flag] = True
+        snap.enter()
+
+        def run() -> None:
             try:
-                snap.cache["stats"] = stats(snap)
+                work()
             finally:
                 snap.leave()
-        threading.Thread(target=count, name="filmgraph-count", daemon=True).start()
+        threading.Thread(target=run, name=f"filmgraph-{flag}", daemon=True).start()
 
     async def search(self, request: Request) -> Response:
         text = request.query_params.get("q", "")[:200]
 
         def work():
             with self.snapshots.use() as snap:
-                index = self.cached(snap, "search", lambda: views.search_index(snap.store))
-                return views.search(index, text)
+                return views.search(self._search_index(snap), text)
         found = await run_in_threadpool(work) if text.strip() else {}
         return self.page(request, "search.html", q=text, found=found)
 

@@ -340,20 +340,19 @@ def facts_table(desc: Description, href: Callable[[str], str]) -> Markup:
     return Markup("\n".join(rows))
 
 
+_NAMES = "SELECT DISTINCT ?x ?name WHERE { GRAPH ?g { ?x <https://schema.org/name> ?name } }"
+
+
 def search_index(store: ox.Store) -> list[tuple[str, str, str, str]]:
-    """(folded name, name, IRI, kind) for every film, person, character and series name."""
-    seen = set()
+    """(folded name, name, IRI, kind) for every film, person, character and series name. The
+    DISTINCT runs in Oxigraph: a name is stated once per record that mentions it (on the
+    20,000-film store, 440,000 statements for 52,000 names)."""
     entries = []
-    for q in store.quads_for_pattern(None, ox.NamedNode(SDO.name), None, None):
-        iri = q.subject.value
+    for row in store.query(_NAMES, use_default_graph_as_union=True):
+        iri, name = row[0].value, row[1].value
         kind = kind_of(iri)
-        if kind not in ("film", "person", "character", "series"):
-            continue
-        key = (iri, q.object.value)
-        if key in seen:
-            continue
-        seen.add(key)
-        entries.append((identity.fold(q.object.value), q.object.value, iri, kind))
+        if kind in ("film", "person", "character", "series"):
+            entries.append((identity.fold(name), name, iri, kind))
     entries.sort(key=lambda e: (e[0], e[2]))
     return entries
 
