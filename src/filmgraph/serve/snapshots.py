@@ -131,14 +131,12 @@ def _scratch_dir(location: str) -> str:
 class Snapshots:
     """The current snapshot of a store, refreshed by a watcher thread when the store changes."""
 
-    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS,
-                 on_new: Callable[[Snapshot], None] | None = None):
+    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS):
         if not os.path.isdir(location):
             raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
         self.location = location
         self.interval = interval
         self.answers = answers
-        self.on_new = on_new  # called with each checkpoint taken, to prepare what pages will ask for
         self.scratch = _scratch_dir(location)
         self._generations = itertools.count(1)
         self._swap = threading.Lock()
@@ -183,8 +181,6 @@ class Snapshots:
             old, self.current = self.current, fresh
         old.retire()
         log.info("store changed: serving checkpoint %d", fresh.generation)
-        if self.on_new:
-            self.on_new(fresh)
         return True
 
     @contextlib.contextmanager
@@ -199,8 +195,6 @@ class Snapshots:
             snap.leave()
 
     def start(self) -> None:
-        if self.on_new:
-            self.on_new(self.current)
         self._thread = threading.Thread(target=self._watch, name="filmgraph-snapshots", daemon=True)
         self._thread.start()
 
