@@ -16,10 +16,13 @@ import json
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jinja2
 import pyoxigraph as ox
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -29,7 +32,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from markupsafe import Markup
 
 from filmgraph import query as fq
 from filmgraph.describe import describe, kind_of, label_from_iri, movie
@@ -42,7 +44,7 @@ from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_R
                                 SERVE_TIMEOUT)
 from filmgraph.terms import FG, PREFIXES
 
-HERE = __import__("pathlib").Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
 RDF_TYPES = {
     "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
     "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
@@ -110,13 +112,13 @@ def _jsonld_script(obj: dict[str, Any]) -> Markup:
 
 
 class Site:
+    """The handlers, with what they share: settings, limits, templates and the store's checkpoints."""
+
     def __init__(self, config: Config, limits: endpoint.Limits):
         self.config = config
         self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
-        self._counting = threading.Lock()
+        self._once = threading.Lock()
         self.limits = limits
-        import jinja2
-
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
                                  trim_blocks=True, lstrip_blocks=True)
         self.templates = Jinja2Templates(env=env)
@@ -192,7 +194,7 @@ class Site:
 
     def _in_background(self, snap: Snapshot, flag: str, work) -> None:
         """Run `work` once per checkpoint on a thread, keeping the checkpoint on disk meanwhile."""
-        with self._counting:
+        with self._once:
             if snap.cache.get(flag):
                 return
             snap.cache[flag] = True
