@@ -36,7 +36,6 @@ from starlette.templating import Jinja2Templates
 from filmgraph import query as fq
 from filmgraph.describe import describe, kind_of, label_from_iri, movie
 from filmgraph.errors import StoreError, UsageError
-from filmgraph.export import TURTLE_PREFIXES
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
 from filmgraph.serve.snapshots import Snapshot, Snapshots
@@ -55,6 +54,8 @@ RDF_TYPES = {
 }
 OFFERS = ["text/html", *RDF_TYPES]
 SUFFIXES = {"html": "text/html", **{ext: media for media, (_, ext) in RDF_TYPES.items()}}
+# Prefixes for Turtle, TriG and JSON-LD answers (minted IRIs read well as `id:film/...`).
+RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 
@@ -253,10 +254,8 @@ class Site:
             return self.render(template, desc=desc, iri=iri, v=self._view(snap, desc),
                                facts=views.facts_table(desc, self.href)).encode()
         fmt, _ = RDF_TYPES[media]
-        if media in QUAD_TYPES:
-            return ox.serialize(desc.quads(), format=fmt, prefixes=TURTLE_PREFIXES)
-        prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else {**TURTLE_PREFIXES, "id": PREFIXES["id"]}
-        return ox.serialize(desc.triples(), format=fmt, prefixes=prefixes)
+        prefixes = None if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS) else RDF_PREFIXES
+        return ox.serialize(desc.quads() if media in QUAD_TYPES else desc.triples(), format=fmt, prefixes=prefixes)
 
     def _alternates(self, iri: str) -> str:
         url = self.href(iri)
