@@ -41,6 +41,7 @@ log = logging.getLogger("filmgraph.serve")
 # Files whose change does not mean new data: RocksDB's info log, our lock.
 _IGNORED = ("LOG", LOCK_FILE)
 ANSWERS = SERVE_REMEMBER
+ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
 
 
 class Snapshot:
@@ -55,6 +56,7 @@ class Snapshot:
         self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
         self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
         self.limit = answers
+        self._bytes = 0
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -66,18 +68,23 @@ class Snapshot:
 
     def remember(self, key: Any, make: Callable[[], Any]) -> Any:
         """`make()`, kept for the next request with the same key: a snapshot never changes, so
-        neither do its pages; at most `limit` are kept, the least recently used dropped first."""
+        neither do its pages. At most `limit` answers and ANSWER_BYTES of them are kept, the least
+        recently used dropped first."""
         if not self.limit:
             return make()
         with self._lock:
             if key in self.answers:
                 self.answers.move_to_end(key)
-                return self.answers[key]
+                return self.answers[key][0]
         value = make()
+        size = len(value) if isinstance(value, (bytes, str)) else 1024
         with self._lock:
-            self.answers[key] = value
-            if len(self.answers) > self.limit:
-                self.answers.popitem(last=False)
+            if key not in self.answers:
+                self.answers[key] = (value, size)
+                self._bytes += size
+            while self.answers and (len(self.answers) > self.limit or self._bytes > ANSWER_BYTES):
+                _, (_, dropped) = self.answers.popitem(last=False)
+                self._bytes -= dropped
         return value
 
     def enter(self) -> None:
