@@ -421,3 +421,31 @@ def test_another_service_mounts_beside_the_site(sample_store, tmp_path):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_workers_share_the_port_and_stop_with_the_server(store_copy):
+    server = start_filmgraph_server(store_copy, "--workers", "2")
+    try:
+        for _ in range(100):
+            try:
+                status, _, body = get(server.url + "id/series/pusher", accept="text/turtle")
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        assert status == 200 and b"Pusher" in body
+        children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2
+    finally:
+        stop_filmgraph_server(server)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)], "worker processes outlived the server"
+
+
+def _running(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
