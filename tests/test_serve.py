@@ -365,9 +365,15 @@ def test_an_ingest_while_the_server_runs_lands_and_shows(store_copy, tmp_path):
         stop_filmgraph_server(server)
 
 
-def test_serve_refuses_a_missing_store(tmp_path):
+def test_serve_refuses_a_missing_store_an_unreadable_one_and_a_busy_port(tmp_path, served):
     result = run_cli("serve", "--store", str(tmp_path / "nothing"), "--port", "1")
     assert result.code == 2 and "no store" in result.err and "Traceback" not in result.err
+    (tmp_path / "empty").mkdir()
+    result = run_cli("serve", "--store", str(tmp_path / "empty"), "--port", "1", timeout=60)
+    assert result.code == 2 and "cannot read the store" in result.err and "Traceback" not in result.err
+    busy = urllib.parse.urlsplit(served.url).port
+    result = run_cli("serve", "--store", str(served.store), "--port", str(busy), timeout=60)
+    assert result.code == 2 and "cannot listen" in result.err and "Traceback" not in result.err
 
 
 

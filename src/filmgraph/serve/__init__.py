@@ -7,7 +7,9 @@ of the store so that `filmgraph ingest` can write while it runs (snapshots.py, d
 
 from __future__ import annotations
 
+from filmgraph.errors import UsageError
 from filmgraph.serve.app import create_app
+from filmgraph.serve.snapshots import Snapshots
 from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
 
 __all__ = ["create_app", "from_environment", "run"]
@@ -30,16 +32,25 @@ def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | No
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
                "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
                "h11_max_incomplete_event_size": 64 * 1024}
+    # Check here, where a failure is one line on standard error, what uvicorn would report with a
+    # traceback: that the store reads (a checkpoint is taken and kept) and that the port is free.
+    snapshots = Snapshots(store, interval=interval, answers=remember)
+    try:
+        sock = _listen(host, port)
+    except BaseException:
+        snapshots.close()
+        raise
     if workers > 1:
         import json
         import os
 
+        sock.close()
+        snapshots.close()
         os.environ[CONFIG_VARIABLE] = json.dumps(settings)
-        create_app(**settings)  # fail here, once, on a missing store, not in every worker
         announce(line)
         uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
         return
-    server = uvicorn.Server(uvicorn.Config(create_app(**settings), **options))
+    server = uvicorn.Server(uvicorn.Config(create_app(**settings, snapshots=snapshots), **options))
     original = server.startup
 
     async def startup(sockets=None):
@@ -48,7 +59,24 @@ def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | No
             announce(line)
 
     server.startup = startup
-    server.run()
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int):
+    """A listening socket on host:port, or a usage error saying why not."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 CONFIG_VARIABLE = "FILMGRAPH_SERVE_CONFIG"

@@ -75,9 +75,11 @@ class Config:
 
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
                result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
-               remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = ()) -> Starlette:
+               remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = (),
+               snapshots: Snapshots | None = None) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
-    they are (mount another app with `Mount("/reconcile", app=...)`)."""
+    they are (mount another app with `Mount("/reconcile", app=...)`). `snapshots` is a first
+    checkpoint already taken; without one it is taken when the app starts."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
     if not os.path.isdir(store):
         raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
@@ -87,7 +89,8 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     @contextlib.asynccontextmanager
     async def lifespan(app):
         # The first checkpoint is taken here, in the serving process, and removed when it stops.
-        site.snapshots = await run_in_threadpool(lambda: Snapshots(store, interval=interval, answers=remember))
+        site.snapshots = snapshots or await run_in_threadpool(
+            lambda: Snapshots(store, interval=interval, answers=remember))
         site.snapshots.start()
         try:
             yield

@@ -149,7 +149,11 @@ class Snapshots:
         self._swap = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.current = self._take(wait=lock_timeout)
+        try:
+            self.current = self._take(wait=lock_timeout)
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
 
     def _take(self, wait: float = 0.0) -> Snapshot | None:
         """A new checkpoint, or None when a writer holds the store and `wait` ran out."""
