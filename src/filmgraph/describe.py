@@ -172,7 +172,7 @@ def _owned(node: str, quads: Iterable[ox.Quad]) -> list[str]:
                    if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix)})
 
 
-def describe(store: ox.Store, iri: str) -> Description | None:
+def describe_resource(store: ox.Store, iri: str) -> Description | None:
     """Everything the store's record graphs say about `iri`, or None when no graph mentions it."""
     c = _Collector(store)
     try:
@@ -386,5 +386,5 @@ def find_films(store: ox.Store, text: str) -> list[str]:
     return sorted(found)
 
 
-__all__ = ["Description", "Fact", "INBOUND_LIMIT", "cast", "describe", "external_links", "find_films", "kind_of",
+__all__ = ["Description", "Fact", "INBOUND_LIMIT", "cast", "describe_resource", "external_links", "find_films", "kind_of",
            "label_from_iri", "link_scores", "movie"]

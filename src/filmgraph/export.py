@@ -350,7 +350,7 @@ def _write_jsonld_documents(docs: Iterable[dict[str, Any]], output: IO[bytes]) -
 def export_film(source: Any, film: str, fmt: str, output: IO[bytes]) -> None:
     """One film, named by title or IRI, as the schema.org Movie object `filmgraph serve` embeds in
     its page (describe.py); a title that names several films is refused with their IRIs."""
-    from filmgraph.describe import describe, find_films, movie
+    from filmgraph.describe import describe_resource, find_films, movie
 
     if fmt != "jsonld":
         raise UsageError("--film prints a schema.org Movie object: use it with --format jsonld")
@@ -365,6 +365,6 @@ def export_film(source: Any, film: str, fmt: str, output: IO[bytes]) -> None:
                          "with or without the year; find one with: filmgraph query find -p text=...)")
     if len(found) > 1:
         raise UsageError(f"{film!r} names {len(found)} films; give one IRI: {', '.join(found)}")
-    desc = describe(store, found[0])
+    desc = describe_resource(store, found[0])
     output.write(json.dumps(movie(desc), ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n")
 

@@ -12,10 +12,10 @@ from filmgraph.serve.app import create_app
 from filmgraph.serve.snapshots import Snapshots
 from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
 
-__all__ = ["create_app", "from_environment", "run"]
+__all__ = ["create_app", "from_environment", "serve_store"]
 
 
-def run(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
+def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
         timeout: float = SERVE_TIMEOUT, result_limit: int = SERVE_RESULT_LIMIT, interval: float = SERVE_REFRESH,
         workers: int = 1, remember: int = SERVE_REMEMBER, announce=print) -> None:
     """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,

@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from filmgraph import query as fq
-from filmgraph.describe import describe, kind_of, label_from_iri, movie
+from filmgraph.describe import describe_resource, kind_of, label_from_iri, movie
 from filmgraph.errors import StoreError, UsageError
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
@@ -247,7 +247,7 @@ class Site:
 
     def _represent(self, snap: Snapshot, iri: str, media: str) -> bytes | None:
         """The resource in `media`, or None when no record mentions it."""
-        desc = describe(snap.store, iri)
+        desc = describe_resource(snap.store, iri)
         if desc is None:
             return None
         if media == "text/html":
@@ -286,7 +286,7 @@ class Site:
         def work():
             with self.snapshots.use() as snap:
                 def build():
-                    desc = describe(snap.store, iri)
+                    desc = describe_resource(snap.store, iri)
                     return None if desc is None else make(snap, desc)
                 return snap.remember(("svg", request.url.path), build), snap.generation
         svg, generation = await run_in_threadpool(work)

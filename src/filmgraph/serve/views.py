@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from filmgraph import identity
-from filmgraph.describe import Description, cast, describe, external_links, kind_of, label_from_iri, link_scores
+from filmgraph.describe import Description, cast, describe_resource, external_links, kind_of, label_from_iri, link_scores
 from filmgraph.settings import BASE_IRI
 from filmgraph.terms import FG, PROV, RDF_TYPE, SDO
 
@@ -243,7 +243,7 @@ def person_view(desc: Description) -> dict[str, Any]:
 
 def character_view(desc: Description) -> dict[str, Any]:
     c = desc.iri
-    films = [{"film": _link(desc, f), "year": _year(desc, f)} for f in desc.pointing(c, "https://schema.org/character")]
+    films = [{"film": _link(desc, f), "year": _year(desc, f)} for f in desc.pointing(c, SDO.character)]
     played = []
     for role in desc.pointing(c, FG.character):
         actor = desc.first(role, SDO.actor)
@@ -262,7 +262,7 @@ def series_data(store: ox.Store, desc: Description) -> dict[str, Any]:
     for f in desc.pointing(s, SDO.isPartOf):
         if kind_of(f) != "film":
             continue
-        fd = describe(store, f)
+        fd = describe_resource(store, f)
         positions = sorted({o.value for o in fd.objects(f, SDO.position)}, key=int) if fd else []
         films.append({"iri": f, "name": desc.name(f), "year": _year(desc, f),
                       "position": positions[0] if positions else None, "desc": fd})
@@ -284,22 +284,16 @@ def series_data(store: ox.Store, desc: Description) -> dict[str, Any]:
             "recurring": recurring}
 
 
-class _OneGraph:
-    """One record graph, as `validate_store` reads a store (its quads)."""
-
-    def __init__(self, store: ox.Store, graph: str):
-        self._quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-
-    def quads(self):
-        return iter(self._quads)
-
-
 def validation(store: ox.Store, graph: str) -> dict[str, Any]:
     """The record graph checked against the shapes again, on its own (the cross-record rules, such
     as a series' positions, need the other records and are left to `filmgraph validate`)."""
-    from filmgraph.validate import validate_store
+    from filmgraph.validation import stored_view, validate_views
 
-    report = validate_store(_OneGraph(store, graph))
+    node = ox.NamedNode(graph)
+    view = stored_view(graph, [q.triple for q in store.quads_for_pattern(None, None, None, node)])
+    if view is None:
+        return {"conforms": True, "counts": {}, "problems": []}
+    report = validate_views([view])
     return {"conforms": report.conforms, "counts": report.counts(),
             "problems": [{"severity": p.severity, "message": p.message, "about": p.about or p.focus,
                           "field": p.field} for p in report.problems[:50]]}
@@ -340,7 +334,7 @@ def facts_table(desc: Description, href: Callable[[str], str]) -> Markup:
     return Markup("\n".join(rows))
 
 
-_NAMES = "SELECT DISTINCT ?x ?name WHERE { GRAPH ?g { ?x <https://schema.org/name> ?name } }"
+_NAMES = f"SELECT DISTINCT ?x ?name WHERE {{ GRAPH ?g {{ ?x <{SDO.name}> ?name }} }}"
 
 
 def search_index(store: ox.Store) -> list[tuple[str, str, str, str]]:
