@@ -24,6 +24,8 @@ from filmgraph.record import FilmRecord, ReaderWarning
 READERS: dict[str, str] = {
     ".txt": "filmgraph.readers.presskit:read_presskit",
     ".presskit": "filmgraph.readers.presskit:read_presskit",
+    ".md": "filmgraph.readers.presskit:read_presskit",
+    ".markdown": "filmgraph.readers.presskit:read_presskit",
     ".json": "filmgraph.readers.structured:read_json",
     ".yaml": "filmgraph.readers.structured:read_yaml",
     ".yml": "filmgraph.readers.structured:read_yaml",

@@ -132,7 +132,7 @@ def _text(value: Any) -> str:
 def _territory(value: str, path: str, problems: _Problems) -> str | None:
     t = codes.territory(value)
     if t is None:
-        problems.add(path, f"unknown territory {value!r} (see ontology/territories.csv)", "unknown territory")
+        problems.add(path, f"unknown territory {value!r} (ISO 3166-1 names in English, French or German, or vocab/territory-aliases.csv)", "unknown territory")
         return None
     return t.code
 
@@ -142,7 +142,7 @@ def _language(value: str | None, path: str, problems: _Problems) -> str | None:
         return None
     tag = codes.language(value)
     if tag is None:
-        problems.add(path, f"unknown language {value!r} (see ontology/languages.csv)", "unknown language")
+        problems.add(path, f"unknown language {value!r} (a language name or BCP 47 tag, or vocab/language-aliases.csv)", "unknown language")
     return tag
 
 
