@@ -35,7 +35,8 @@ class Run:
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
 _POSSESSIVE = re.compile(r"^(.+)['’]s$")
-_RUN_GAP = re.compile(r"\s+|\s*:\s+|\s*&\s*|\s+[-–]\s+")
+_RUN_GAP = re.compile(r"\s+|\s*:\s+|\s*&\s*|\s+[-–]\s+|,\s+")
+_CAPS_AFTER = re.compile(r"\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+\b")
 _PAREN_YEAR = re.compile(r"\s*\((?P<y>1[89]\d\d|20\d\d)\)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
@@ -108,7 +109,7 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
             and _RUN_GAP.fullmatch(gap[1:] or " ")
         if groups and groups[-1] and (caps or digits) and (_RUN_GAP.fullmatch(gap) or abbreviated):
             groups[-1].append((start, end, word))
-        elif caps:
+        elif caps or (digits and _CAPS_AFTER.match(text, end)):
             groups.append([(start, end, word)])
         else:
             groups.append([])
@@ -117,8 +118,12 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
     runs: list[Run] = []
     previous_end = 0
     for group in groups:
-        while group and group[-1][2].isdigit():
+        while group and _YEAR.fullmatch(group[-1][2]):
             group.pop()
+        while group and _YEAR.fullmatch(group[0][2]):
+            group.pop(0)
+        if group and all(_ROMAN.match(w) or w.isdigit() for _, _, w in group):
+            continue
         if not group:
             continue
         words = [w for _, _, w in group]
@@ -157,7 +162,7 @@ def _abbreviation_before(text: str, pos: int) -> bool:
     return bool(m) and m[1].casefold() in abbreviations()
 
 
-def _series_position(mentions: list[Run], base: str) -> tuple[int, int] | None:
+def _series_position(mentions: list[Run], base: str, digits: bool = True) -> tuple[int, int] | None:
     """Position from an ordinal before a mention, else the title's numeral, else 1 for the bare name."""
     base_key = fold(base)
     for run in mentions:
@@ -169,7 +174,8 @@ def _series_position(mentions: list[Run], base: str) -> tuple[int, int] | None:
         m = _SERIES_NUMBER.match(short)
         if m and fold(m["base"]) == base_key:
             if m["num"].isdigit():
-                return int(m["num"]), run.line
+                if digits:
+                    return int(m["num"]), run.line
             if _ROMAN.match(m["num"]):
                 return _roman(m["num"]), run.line
     for run in mentions:
@@ -235,7 +241,7 @@ def _line_at(text: str, first_line: int, pos: int) -> int:
 
 
 def _capitalised(word: str) -> bool:
-    if _INITIALS.match(word):
+    if _INITIALS.match(word) or (any(c.isdigit() for c in word) and word[:1].isupper() and "-" in word):
         return True
     return word[:1].isupper() and not (len(word) > 1 and word.isupper() and not word.endswith("."))
 
@@ -362,11 +368,13 @@ def _cue_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
         rf"(?:\s+(?:and|et|und)\s+(?:{_words('final')}))?\s+{part}\s+{link}\s+(?P<ref>.+)$", re.I)
     numbered = re.compile(
         rf"(?:\bis|\bwas|,|\best|\bist)\s+(?P<noun>{_words('numbered')})\s+(?P<n>[IVX]+|\d+)\s+{link}\s+(?P<ref>.+)$", re.I)
+    series = f"(?i:{_words('series')})"
     series_ref = re.compile(
-        rf"^(?:the\s+|le\s+|la\s+|der\s+|die\s+|l')?(?:(?P<quoted>[\"“«„][^\"”»“]+[\"”»“])\s*(?P<n1>{_words('series')})\b"
-        rf"|(?P<noun_first>{_words('series')})\s+(?P<after>(?:[A-ZÀ-Þ][\w'’-]*\s*)+)"
-        rf"|(?P<phrase>(?:{_words('series')})\s+of\s+(?:the\s+)?[A-ZÀ-Þ][\w'’-]*(?:\s+[A-ZÀ-Þ][\w'’-]*)*)"
-        rf"|(?P<words>.+?)\s+(?P<n2>{_words('series')})\b(?P<tail>.*))", re.I)
+        rf"^(?i:the\s+|le\s+|la\s+|der\s+|die\s+|l')?(?:(?:[A-ZÀ-Þ][\w-]*\s+)*[A-ZÀ-Þ][\w-]*['’]s?\s+)?"
+        rf"(?:(?P<quoted>[\"“«„][^\"”»“]+[\"”»“])\s*(?P<n1>{series})\b"
+        rf"|(?P<phrase>[A-ZÀ-Þ]\w*\s+of\s+(?:the\s+)?[A-ZÀ-Þ][\w'’-]*(?:\s+[A-ZÀ-Þ][\w'’-]*)*)"
+        rf"|(?P<noun_first>{series})\s+(?P<after>[A-ZÀ-Þ][\w'’-]*(?:\s+[A-ZÀ-Þ][\w'’-]*)*)"
+        rf"|(?P<words>.+?)\s+(?P<n2>{series})\b(?P<tail>.*))")
     return nth, numbered, series_ref
 
 
@@ -390,7 +398,10 @@ def _series_name(ref: str, runs: list[Run]) -> tuple[str, int | None] | None:
     if m["noun_first"] and m["after"].strip():
         return m["after"].strip(), v.series_nouns.get(m["noun_first"].casefold())
     if m["phrase"]:
-        return m["phrase"].strip(), v.series_nouns.get(m["phrase"].split()[0].casefold())
+        head = m["phrase"].split()[0].casefold()
+        if head not in v.series_nouns:
+            return None
+        return m["phrase"].strip(), v.series_nouns.get(head)
     words = m["words"].strip()
     count = v.series_nouns.get(m["n2"].casefold())
     if re.fullmatch(r"(?:the\s+)?", words, re.I) or words.casefold() in ("the", "this", "a"):
@@ -400,7 +411,8 @@ def _series_name(ref: str, runs: list[Run]) -> tuple[str, int | None] | None:
             if first:
                 return _short(first.text), count
         return None
-    tokens = words.split()
+    tokens = [t.strip("\"“”«»„") for t in words.split()]
+    tokens = [t for t in tokens if t]
     for i in range(len(tokens) - 1, -1, -1):
         if re.search(r"['’]s$", tokens[i]) and i < len(tokens) - 1:
             tokens = tokens[i + 1:]
@@ -420,7 +432,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
     for run in runs:
         if fold(_short(run.text)) != own_key or run.cited:
             continue
-        after = run.after
+        after = " ".join(run.after.split())
         if m := numbered.search(after):
             if found := _series_name(m["ref"], runs):
                 n = m["n"]
@@ -437,12 +449,9 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             at = re.search(rf"\b{re.escape(cue)}\s+(?:[A-ZÀ-Þ][\w-]*(?:\s+[A-ZÀ-Þ][\w-]*)*['’]s\s+)?", after, re.I)
             if not at:
                 continue
+            rest = after[at.end():]
             target = next((r for r in runs if r.paragraph == run.paragraph and r.start >= run.end
-                           and abs(r.start - (run.end + (len(paragraphs[run.paragraph][0][run.end:]) - len(paragraphs[run.paragraph][0][run.end:].lstrip())) + at.end())) <= 3), None)
-            if target is None:
-                text = paragraphs[run.paragraph][0]
-                rel = text.find(after) + at.end() if after else -1
-                target = next((r for r in runs if r.paragraph == run.paragraph and abs(r.start - rel) <= 2), None)
+                           and rest.startswith(" ".join(r.text.split()))), None)
             if target is None or fold(_short(target.text)) == own_key:
                 continue
             base = _short(target.text)

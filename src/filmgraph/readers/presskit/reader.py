@@ -51,6 +51,7 @@ _PEOPLE_FIELDS = frozenset({"directors", "writers"})
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z«\"“À-Þ])")
 _FOREIGN_POSSESSIVE = re.compile(r"([A-ZÀ-Þ][\w-]+)['’]s?\s+$")
 _CREDITED_AFTER = re.compile(r"^\s*(?:by|de|von|d['’])\s+[A-ZÀ-Þ]")
+_ACRONYM_AFTER = re.compile(r"\s*\([A-Z&]{2,6}\)$")
 _PLAYS = re.compile(r"\b(?:also\s+)?plays\s+(?:both\s+)?", re.I)
 
 
@@ -86,9 +87,29 @@ class Reader:
         self._prose()
         self._filmography()
         if self.record.year is None:
+            self._year_from_elsewhere()
+        if self.record.year is None:
             tried = ", ".join(str(n) for n in sorted(self.seen.values())[:5]) or "none"
             raise InputError(f"the film has no year: no Year label (or Année, Produktionsjahr) was found "
                              f"(label lines read: {tried})", path=self.path)
+
+    def _year_from_elsewhere(self) -> None:
+        """No Year label: the year the kit's filmography gives its own title, else its first dated
+        cinema release's year, said in a warning."""
+        own = fold(self.record.title)
+        for no, text in self.filmography:
+            entry = lists.filmography_entry(text)
+            if entry and fold(entry[0]) == own:
+                self.record.year = entry[1]
+                self._rule("year", no, "FILMOGRAPHY section: the year beside the film's own title")
+                return
+        dated = sorted((r.date, i) for i, r in enumerate(self.record.releases) if r.date and r.medium == "cinema")
+        if dated:
+            date, i = dated[0]
+            line = self.record.lines[f"releases[{i}]"]
+            self.record.year = date.year
+            self._rule("year", line, "no Year label: the year of the first cinema release")
+            self._warn(line, f"no Year label; the film's year is taken from its first cinema release ({date.year})")
 
     def _rule(self, field: str, line: int, rule: str) -> None:
         self.record.lines.setdefault(field, line)
@@ -179,7 +200,8 @@ class Reader:
             words = bare.split()
             if words and words[0].casefold() in ("a", "an", "un", "une", "ein", "eine") and v.phrase_kind(bare, ("production",)):
                 continue
-            if self.title_block and self.title_block[-1][1] == ln.no - 1 and self._original_title(bare, ln.no):
+            if self.title_block and all(not x.strip() for x in self.lines[self.title_block[-1][1]:ln.no - 1]) \
+                    and self._original_title(bare, ln.no):
                 continue
             letters = [c for c in bare if c.isalpha()]
             if letters and (all(c.isupper() for c in letters if c.isascii() or c.isupper() or c.islower())) \
@@ -501,7 +523,7 @@ class Reader:
             if any(d.territory == code and fold(d.name) == fold(value) for d in self.record.distributors):
                 continue
             self._rule(f"distributors[{len(self.record.distributors)}]", line, rule)
-            self.record.distributors.append(Distributor(code, nfc(value.strip())))
+            self.record.distributors.append(Distributor(code, nfc(_ACRONYM_AFTER.sub("", value.strip()))))
 
     def _place_territoryless(self) -> None:
         """A release or distributor label without territory (`Kinostart`, `Distributeur`) holds in the kit's
@@ -862,7 +884,8 @@ class Reader:
             for film in self.record.related_films:
                 mentions = [r for r in runs if fold(prose._short(r.text)) == fold(prose._short(film.title))
                             and r.year in (None, film.year)]
-                if position := prose._series_position(mentions, base.upper() if base.upper() == base else base):
+                digits = bool(re.search(r"\s\d{1,2}$", prose._short(self.record.title)))
+                if position := prose._series_position(mentions, base, digits):
                     film.series = SeriesRef(self.record.series.name, position[0])
                 elif fold(prose._short(film.title)) == fold(base):
                     film.series = SeriesRef(self.record.series.name, 1)

@@ -100,7 +100,7 @@ def split(lines: list[str], markdown: bool) -> list[Section]:
                 and (i == 0 or not lines[i - 1].strip() or is_rule(lines[i - 1])) and ":" not in stripped[:-1]:
             heading = stripped
             skip.add(i + 1)
-        elif stripped and _heading_shaped(stripped) and (i == 0 or not lines[i - 1].strip() or is_rule(lines[i - 1])) \
+        elif stripped and ":" not in stripped.rstrip(":") and _heading_shaped(stripped) and (i == 0 or not lines[i - 1].strip() or is_rule(lines[i - 1])) \
                 and section_kind(stripped) is not None:
             heading = stripped
         if heading is not None and level == 1 and markdown and len(sections) == 1 and not sections[0].heading:
