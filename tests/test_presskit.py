@@ -10,10 +10,11 @@ import pytest
 
 from filmgraph.errors import InputError
 from filmgraph.readers import read_file
-from filmgraph.readers.presskit import _title_case, read_presskit
+from filmgraph.readers.presskit import read_presskit, title_case as _title_case
 from filmgraph.record import (
     CastMember,
     Certificate,
+    CrewMember,
     Character,
     Distributor,
     Note,
@@ -310,8 +311,10 @@ def test_variants_releases(variants):
 
 def test_variants_unknown_labels_are_notes(variants):
     record, warnings = variants
-    assert record.notes == [Note("Producer: Karin Holm", 18), Note("Press contact", 19)]
-    assert [w.line for w in warnings] == [18, 19]
+    assert record.crew == [CrewMember("producer", "Karin Holm")]
+    assert record.lines["crew[0]"] == 18
+    assert record.notes == [Note("Press contact", 19)]
+    assert [w.line for w in warnings] == [19]
     assert record.series is None
     assert record.related_films == []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gettext
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -98,7 +99,7 @@ def language(text: str) -> str | None:
     import langcodes
 
     stripped = " ".join(text.strip().split())
-    if not stripped or any(c.isdigit() for c in stripped):
+    if not stripped or any(c.isdigit() for c in stripped) or re.search(r"[,&/]|\s(?:and|et|und|or)\s", stripped, re.I):
         return None
     if tag := _language_aliases().get(_key(stripped)):
         return tag

@@ -78,6 +78,8 @@ _RELEASE_TAIL = ("release date", "release", "released", "opening date", "sortie"
 def classify(label: str) -> Label | None:
     """`UK Certificate` -> certificate [GB]; `USA Video & DVD Release Date` -> release [US] [dvd]; `USA` -> bare [US]."""
     v = vocab()
+    if key(label) in v.labels:
+        return _with_territory(v.labels[key(label)], [], [])
     name = key(re.sub(r"\([^)]*\)", lambda m: " " + m[0][1:-1] + " ", label))
     if name in v.labels:
         return _with_territory(v.labels[name], [], [])

@@ -176,7 +176,8 @@ class Reader:
     def _prose_block(block: list[Line]) -> bool:
         words = " ".join(ln.text for ln in block).split()
         lower = sum(1 for w in words if w[:1].islower())
-        return len(words) >= 12 and lower >= len(words) / 3
+        sentence = len(words) >= 4 and words[-1].endswith((".", "!", "?"))
+        return (len(words) >= 12 or sentence) and lower >= len(words) / 3
 
     def _title_block(self, block: list[Line]) -> None:
         v = vocab()
@@ -487,7 +488,7 @@ class Reader:
                 limited = True
                 city = nfc(m["city"]) if m["city"] else city
             elif bracket and (home or _BOX_WORDS.search(bracket)) and box_set is None:
-                box_set = re.sub(r"^(?:coffret|box set|box)\s*", "", bracket, flags=re.I).strip(" «»\"“”")
+                box_set = re.sub(r"^coffret\s+", "", bracket, flags=re.I).strip(" «»\"“”")
                 self.box_sets.append((box_set, line))
             elif bracket and distributor is None and not home:
                 distributor = bracket
@@ -668,6 +669,7 @@ class Reader:
         """The run tied to the record's year or telling the story; the one the prose returns to most."""
         year = self.record.year
         groups: dict[str, list[prose.Run]] = {}
+        series_names = {fold(r.text) for r in runs if r.names_series}
         for r in runs:
             if not r.names_series:
                 groups.setdefault(fold(prose._short(r.text)), []).append(r)
@@ -676,7 +678,7 @@ class Reader:
             tied = any(year is not None and r.year == year for r in members)
             story = any(_STORY.match(r.after) or _STORY.match(r.segment[-0:] if False else r.after) for r in members)
             other_year = all(r.year not in (None, year) for r in members)
-            if other_year:
+            if other_year or (k in series_names and not (tied or story)):
                 continue
             scored.append((tied or story, story, len(members), k, members))
         strong = [s for s in scored if s[0]]
