@@ -499,3 +499,113 @@ def test_second_box_set_bracket_is_kept_as_a_note():
     record = _prose("FOO tells the story of a man.", header="Year: 2004\nUK DVD Release: 1 May 2005 (Box A) (Box B)\n")
     assert record.releases == [Release("GB", "dvd", datetime.date(2005, 5, 1), box_set="Box A")]
     assert record.notes == [Note("(Box B)", 2)]
+
+
+# ---------------------------------------------------------------- kits in other wordings (tests/fixtures/presskits)
+
+KITS = pathlib.Path(__file__).parent / "fixtures" / "presskits"
+CORPUS = pathlib.Path(__file__).resolve().parents[1].parent.parent / "shared" / "presskits"
+if not CORPUS.is_dir():
+    CORPUS = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "presskits"
+
+
+def test_competing_titles_are_refused_naming_both():
+    error = _fails(KITS / "godfather-ii-ambiguous.txt")
+    assert "ambiguous title" in error.message
+    assert "'The Godfather Part II' (line 6)" in error.message
+    assert "'The Conversation' (line 6)" in error.message
+
+
+def test_refused_kit_lands_nothing(tmp_path):
+    from filmgraph.cli import main
+
+    store = tmp_path / "store"
+    code = main(["ingest", "--store", str(store), str(KITS / "godfather-ii-ambiguous.txt"), str(FIXTURES / "no-title.txt")])
+    assert code == 2
+
+
+def test_title_line_settles_the_title_and_part_ii_is_the_series():
+    record, warnings = _read(KITS / "godfather-ii.txt")
+    assert (record.title, record.year) == ("The Godfather Part II", 1974)
+    assert record.series == SeriesRef("The Godfather", 2)
+    assert record.runtimes == [Runtime(202)]
+    assert Character("Frank Pentangeli", played_by="Michael V. Gazzo") in record.characters
+    assert Character("Senator Pat Geary", played_by="G. D. Spradlin") in record.characters
+    vito = [c for c in record.characters if c.played_by == "Robert De Niro"]
+    assert vito == [Character("Vito Andolini", aliases=["Vito Corleone"], played_by="Robert De Niro")]
+    assert ("The Conversation", 1974) in [(f.title, f.year) for f in record.related_films]
+    assert record.rules["title"] == "first line, in capitals"
+
+
+def test_abbreviation_does_not_end_a_title_and_possessive_trilogy():
+    record, _ = _read(KITS / "oldboy.txt")
+    assert record.series == SeriesRef("Vengeance", 2)
+    assert [(f.title, f.year) for f in record.related_films] == [("Sympathy for Mr. Vengeance", 2002)]
+
+
+def test_final_part_of_a_trilogy():
+    record, _ = _read(KITS / "three-colours-red.txt")
+    assert record.title == "Three Colours: Red"
+    assert record.series == SeriesRef("Three Colours", 3)
+    assert record.countries == ["FR", "CH", "PL"]
+
+
+def test_sequel_to_places_the_film_in_that_series():
+    record, _ = _read(KITS / "before-sunset.txt")
+    assert record.series == SeriesRef("Before Sunrise", 2)
+    assert record.languages == ["en", "fr"]
+
+
+def test_third_chapter():
+    record, _ = _read(KITS / "third-chapter.txt")
+    assert record.series == SeriesRef("Tide", 3)
+
+
+def test_french_kit_one_word_actor_and_cast_list_side():
+    record, warnings = _read(KITS / "amelie.txt")
+    assert record.year == 2001
+    assert record.directors == ["Jean-Pierre Jeunet"]
+    assert record.cast[2] == CastMember("Rufus", 3, "Raphaël Poulain")
+    assert record.releases == [Release("FR", "cinema", datetime.date(2001, 4, 25))]
+    assert record.runtimes == [Runtime(118)]
+    assert "actor first" in record.rules["cast[0]"]
+    assert warnings == []
+
+
+def test_unread_capitalised_name_and_series_cue_warn_with_file_and_line():
+    path = KITS / "unread-cues.txt"
+    record, warnings = _read(path)
+    assert record.series is None
+    texts = [str(w) for w in warnings]
+    assert any(t.startswith(f"{path}:6: ") and "OLD MILL" in t for t in texts)
+    assert any(t.startswith(f"{path}:7: ") and "series cue" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Year: 2004\nDirector: Jane Roe\n\nA quiet film about the sea and the people who live by it.\n", "no title found"),
+        ("Director: Jane Roe\n\nFOO tells the story of a man who lives by the sea.\n", "no year"),
+    ],
+)
+def test_kit_without_title_or_year_is_refused(text, words):
+    assert words in _fails("kit.txt", text.encode()).message
+
+
+def test_markdown_is_registered():
+    from filmgraph.readers import READERS
+
+    assert READERS[".md"] == READERS[".txt"] == "filmgraph.readers.presskit:read_presskit"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the press-kit development corpus (../shared/presskits) is absent")
+def test_development_corpus_reads_every_kit_with_title_and_year():
+    import json
+
+    gold = json.loads((CORPUS / "gold.json").read_text(encoding="utf-8"))["records"]
+    from filmgraph.identity import fold
+
+    for name, want in gold.items():
+        record, _ = _read(CORPUS / name)
+        assert (fold(record.title), record.year) == (fold(want["title"]), want["year"]), name
+        assert record.lines["title"] and record.rules["title"]
