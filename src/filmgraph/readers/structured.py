@@ -27,8 +27,8 @@ from filmgraph.errors import InputError
 from filmgraph.readers import RefusedRow
 from filmgraph.readers import mapping_spec as ms
 from filmgraph.record import (
-    CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
-    RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
+    CastMember, Certificate, Character, CrewMember, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
+    RelatedFilm, Release, Runtime, SeriesRef, Source, Technical, Title,
 )
 from filmgraph.resources import data_file
 
@@ -226,6 +226,11 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
     for f in doc.get("related_films", []):
         r.related_films.append(RelatedFilm(_text(f["title"]), f.get("year"), [_text(n) for n in f.get("directors", [])],
                                            _series(f["series"]) if "series" in f else None))
+    r.crew = [CrewMember(c["role"], _text(c["name"])) for c in doc.get("crew", [])]
+    tech = doc.get("technical", {})
+    r.technical = Technical(tech.get("aspect_ratio"), tech.get("colour"), [_text(x) for x in tech.get("sound", [])],
+                            [_text(x) for x in tech.get("formats", [])])
+    r.awards = [_text(a) for a in doc.get("awards", [])]
     ids = doc.get("ids", {})
     r.ids = ExternalIds(ids.get("imdb"), ids.get("wikidata"), str(ids["tmdb"]) if "tmdb" in ids else None)
     for n in doc.get("notes", []):
@@ -305,8 +310,9 @@ def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, req
 def _fields_of(record: FilmRecord) -> list[str]:
     return [name for name in ("title", "year", "original_title", "alternate_titles", "directors", "writers",
                               "cast", "characters", "series", "countries", "languages", "subtitles", "runtimes",
-                              "certificates", "releases", "distributors", "related_films", "ids", "notes")
-            if getattr(record, name) not in (None, [], ExternalIds())]
+                              "certificates", "releases", "distributors", "related_films", "crew", "technical", "awards",
+                              "ids", "notes")
+            if getattr(record, name) not in (None, [], ExternalIds(), Technical())]
 
 
 def _field_label(path: str) -> str:
