@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from filmgraph.readers.presskit import values
 from filmgraph.readers.presskit.vocab import key, vocab
@@ -21,7 +22,7 @@ _TABLE_RULE = re.compile(r"^\s*[|+][\s|+:=-]*$")
 _BOX_ROW = re.compile(r"^\s*[+|][-=+]+[+|]?\s*$")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     label: str
     value: str
@@ -29,28 +30,49 @@ class Field:
 
 
 def unmark(text: str) -> str:
-    """A Markdown line without bullets, emphasis and hard-break spaces."""
-    text = _BULLET.sub("", text.rstrip())
-    return text
+    """A Markdown line without its bullet and trailing hard-break spaces."""
+    text = text.rstrip()
+    first = text.lstrip()[:1]
+    return _BULLET.sub("", text) if first and (first in "-*•+" or first.isdigit()) else text
 
 
+_SEPARATOR_MARKS = ("...", "\t", ":", " – ", " — ", "  ", " - ")
+
+
+@lru_cache(maxsize=8192)
 def split_field(text: str) -> Field | None:
-    """The label and value of a field line, or None when the line has no separator."""
+    """The label and value of a field line, or None when the line has no separator.
+
+    The earliest separator wins: `Director: X`, `Director ..... X`, `Director\tX`, `Director — X`,
+    `Director   X` (columns), `Director - X`.
+    """
     text = unmark(text).strip()
-    if m := _BOLD_LABEL.match(text):
+    if text.startswith("**") and (m := _BOLD_LABEL.match(text)):
         return Field(m["label"].strip(), m["value"].strip().strip("*").strip(), ":")
-    text = text.replace("**", "")
-    for m in _SEPARATORS.finditer(text):
-        label = text[: m.start()].strip()
-        if not label:
-            continue
-        value = text[m.end():].strip()
-        return Field(label, value, m.group().strip() or " ")
-    return None
+    if "**" in text:
+        text = text.replace("**", "")
+    first = -1
+    for mark in _SEPARATOR_MARKS:
+        at = text.find(mark, 1)
+        while mark == ":" and at != -1 and at + 1 < len(text) and not text[at + 1].isspace():
+            at = text.find(mark, at + 1)
+        if at != -1 and (first == -1 or at < first):
+            first = at
+    if first == -1:
+        return None
+    m = _SEPARATORS.match(text, max(0, first - 1)) or _SEPARATORS.search(text, first)
+    if m is None:
+        return None
+    label = text[: m.start()].strip()
+    if not label:
+        return None
+    return Field(label, text[m.end():].strip(), m.group().strip() or " ")
 
 
 def table_cells(text: str) -> list[str] | None:
     """The cells of a `| a | b |` row (None for a rule row or another line)."""
+    if "|" not in text:
+        return None
     if _TABLE_RULE.match(text) or _BOX_ROW.match(text):
         return None
     m = _TABLE_ROW.match(text)
@@ -63,18 +85,19 @@ def is_table_rule(text: str) -> bool:
     return bool(_TABLE_RULE.match(text) or _BOX_ROW.match(text)) and "|" in text or bool(_BOX_ROW.match(text))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     """A classified label: `field` (from vocab), the territories and media it starts with."""
 
     field: str
-    territories: list[str]
-    media: list[str]
+    territories: tuple[str, ...]
+    media: tuple[str, ...]
 
 
 _RELEASE_TAIL = ("release date", "release", "released", "opening date", "sortie", "kinostart")
 
 
+@lru_cache(maxsize=8192)
 def classify(label: str) -> Label | None:
     """`UK Certificate` -> certificate [GB]; `USA Video & DVD Release Date` -> release [US] [dvd]; `USA` -> bare [US]."""
     v = vocab()
@@ -84,7 +107,7 @@ def classify(label: str) -> Label | None:
     if name in v.labels:
         return _with_territory(v.labels[name], [], [])
     if (terrs := values.territories(name)) is not None:
-        return Label("territory", terrs, [])
+        return Label("territory", tuple(terrs), ())
     words = name.split()
     for cut in range(len(words) - 1, 0, -1):
         head, tail = " ".join(words[:cut]), words[cut:]
@@ -95,15 +118,15 @@ def classify(label: str) -> Label | None:
         if rest in v.labels:
             return _with_territory(v.labels[rest], terrs, [])
         if (media := values.media(rest)) is not None:
-            return Label("territory", terrs, media)
+            return Label("territory", tuple(terrs), tuple(media))
         for end in range(len(tail) - 1, -1, -1):
             medium, kind = " ".join(tail[:end]), " ".join(tail[end:])
             if v.labels.get(kind) == "release" and (media := values.media(medium) if medium else ["cinema"]):
-                return Label("release", terrs, media)
+                return Label("release", tuple(terrs), tuple(media))
     for end in range(len(words) - 1, 0, -1):
         head, tail = " ".join(words[:end]), " ".join(words[end:])
         if v.labels.get(head) == "release" and (media := values.media(tail)):
-            return Label("release", [], media)
+            return Label("release", (), tuple(media))
     return None
 
 
@@ -113,4 +136,4 @@ def _with_territory(field: str, terrs: list[str], media: list[str]) -> Label:
         terrs = terrs or [code]
     if field == "release":
         media = media or ["cinema"]
-    return Label(field, terrs, media)
+    return Label(field, tuple(terrs), tuple(media))

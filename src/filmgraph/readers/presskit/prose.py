@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from filmgraph import codes
 from filmgraph.identity import fold, nfc
@@ -87,6 +88,7 @@ _ELISION = re.compile(r"^(?:qu|[dlj])['’](?=[A-ZÀ-Þ])")
 _LIFE_DATES = re.compile(r"^\s*\((?:1[89]|20)\d\d\s*[–-]")
 
 
+@cache
 def abbreviations() -> frozenset[str]:
     """Words a full stop does not end (`Mr.`, `Dr.`, `Vol.`, `St.`, `No.`), from vocab/phrases.csv."""
     return frozenset(p.rstrip(".") for p in vocab().phrases.get("abbreviation", ()))
@@ -358,6 +360,7 @@ def _words(kind: str) -> str:
     return "|".join(re.escape(w) for w in sorted(source, key=len, reverse=True))
 
 
+@cache
 def _cue_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     ordinal = rf"(?P<ord>\d+(?:st|nd|rd|th|e|er|re|ème|\.)|{_words('ordinal')}|{_words('final')})"
     part = rf"(?P<noun>{_words('part')})s?"

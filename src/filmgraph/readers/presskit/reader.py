@@ -51,6 +51,12 @@ _PEOPLE_FIELDS = frozenset({"directors", "writers"})
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z«\"“À-Þ])")
 _FOREIGN_POSSESSIVE = re.compile(r"([A-ZÀ-Þ][\w-]+)['’]s?\s+$")
 _CREDITED_AFTER = re.compile(r"^\s*(?:by|de|von|d['’])\s+[A-ZÀ-Þ]")
+_TABLE_CHARS = "|-: +=\t"
+_BRACKETED_FIELD = re.compile(r"^\s*\(.*:.*\)\s*$")
+_CAST_SPLIT = re.compile(r"\s*,\s*(?![^()]*\))")
+_AND_PREFIX = re.compile(r"^(?:and|&|et|und)\s+", re.I)
+_CAST_CHARACTER = re.compile(r"^(?P<actor>.+?)\s*(?:\((?P<paren>[^()]+)\)|\s+as\s+(?P<as>.+))$")
+_VOICE = re.compile(r"^(?:voice of|voix de|stimme von|voice:)\s+", re.I)
 _ACRONYM_AFTER = re.compile(r"\s*\([A-Z&]{2,6}\)$")
 _PLAYS = re.compile(r"\b(?:also\s+)?plays\s+(?:both\s+)?", re.I)
 
@@ -74,6 +80,7 @@ class Reader:
         self.unplaced_releases: list[tuple[list[str], str, int, str]] = []
         self.unplaced_distributors: list[tuple[str, int]] = []
         self.last_field: tuple[str, int] | None = None
+        self.cast_index: dict[str, CastMember] = {}
 
     # ------------------------------------------------------------ driver
 
@@ -168,14 +175,16 @@ class Reader:
         f = split_field(text)
         if f is not None and f.value and classify(f.label) is not None:
             return True
-        if re.match(r"^\s*\(.*:.*\)\s*$", text) and (f := split_field(text.strip()[1:-1])) and classify(f.label):
+        if _BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label):
             return True
         return False
 
     @staticmethod
     def _prose_block(block: list[Line]) -> bool:
         words = " ".join(ln.text for ln in block).split()
-        lower = sum(1 for w in words if w[:1].islower())
+        if len(words) < 4:
+            return False
+        lower = sum(1 for w in words if w[0].islower())
         sentence = len(words) >= 4 and words[-1].endswith((".", "!", "?"))
         return (len(words) >= 12 or sentence) and lower >= len(words) / 3
 
@@ -256,7 +265,7 @@ class Reader:
             if cells is not None:
                 self._table_row(cells, ln.no, section, where)
                 continue
-            if set(text.strip()) <= set("|-: +="):
+            if not text.strip(_TABLE_CHARS):
                 continue
             if self.last_field and text[:1].isspace() and len(text) - len(text.lstrip()) >= 8 and split_field(text) is None:
                 self._header_line(f"{self.last_field[0]}: {text.strip()}", ln.no, where, continuation=True)
@@ -376,7 +385,7 @@ class Reader:
         if label.media:
             self._releases(label.territories, label.media, value, line, rule)
         elif values.is_tbc(core) or self._is_date(core):
-            self._releases(label.territories, ["cinema"], value, line, rule)
+            self._releases(label.territories, ("cinema",), value, line, rule)
         elif re.match(r"^\s*(?:rated|certificate|certification|classification)\b", value, re.I) or kind == "certificates":
             self._certificate_value(label.territories, value, line, rule)
         elif values.RUNTIME_INTENT.search(core):
@@ -400,25 +409,25 @@ class Reader:
 
     def _cast_value(self, value: str, line: int, rule: str) -> None:
         self._rule("cast", line, rule)
-        for item in re.split(r"\s*,\s*(?![^()]*\))", value):
-            item = re.sub(r"^(?:and|&|et|und)\s+", "", item.strip(), flags=re.I)
+        for item in _CAST_SPLIT.split(value):
+            item = _AND_PREFIX.sub("", item.strip())
             if not item:
                 continue
             character = None
-            if m := re.match(r"^(?P<actor>.+?)\s*(?:\((?P<paren>[^()]+)\)|\s+as\s+(?P<as>.+))$", item):
+            if m := _CAST_CHARACTER.match(item):
                 item, character = m["actor"], m["paren"] or m["as"]
                 if character:
-                    character = re.sub(r"^(?:voice of|voix de|stimme von|voice:)\s+", "", character.strip(), flags=re.I)
+                    character = _VOICE.sub("", character.strip())
             self._add_cast(nfc(item), [nfc(character)] if character else [], line, rule)
 
     def _add_cast(self, actor: str, characters: list[str], line: int, rule: str) -> None:
-        for member in self.record.cast:
-            if fold(member.actor) == fold(actor):
-                break
-        else:
+        folded = fold(actor)
+        member = self.cast_index.get(folded)
+        if member is None:
             member = CastMember(actor, len(self.record.cast) + 1, characters[0] if characters else None)
             self._rule(f"cast[{len(self.record.cast)}]", line, rule)
             self.record.cast.append(member)
+            self.cast_index[folded] = member
         if member.character is None and characters:
             member.character = characters[0]
         for c in characters:
@@ -459,7 +468,7 @@ class Reader:
         if not minutes:
             self._fail(f"runtime {value!r} is not a number of minutes", line)
         self._rule(f"runtimes[{len(self.record.runtimes)}]", line, rule)
-        self.record.runtimes.append(Runtime(minutes, territories))
+        self.record.runtimes.append(Runtime(minutes, list(territories)))
         for bracket in brackets:
             self._note(f"({bracket})", line, "runtime qualifier")
 

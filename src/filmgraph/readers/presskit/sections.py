@@ -91,6 +91,12 @@ def split(lines: list[str], markdown: bool) -> list[Section]:
         stripped = text.strip()
         heading: str | None = None
         level = 0
+        if not stripped:
+            sections[-1].lines.append(Line(i + 1, raw))
+            continue
+        if ": " in stripped and stripped[0] not in "#=" and not (i + 1 < n and lines[i + 1][:1] in "-=~_"):
+            sections[-1].lines.append(Line(i + 1, raw))
+            continue
         if m := _MD_HEADING.match(stripped):
             if markdown or len(m["hashes"]) <= 3:
                 heading, level = m["text"], len(m["hashes"])

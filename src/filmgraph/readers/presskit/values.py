@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from filmgraph import codes
 from filmgraph.identity import nfc
@@ -200,7 +201,12 @@ def parts(text: str, lookup: Callable[[str], object]) -> list[str]:
 
 def territories(text: str) -> list[str] | None:
     """`USA & UK`, `US/UK`, `USA and UK` as ISO codes; None unless every part is a territory."""
-    text = text.strip()
+    found = _territories(text.strip())
+    return list(found) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _territories(text: str) -> tuple[str, ...] | None:
     if not text:
         return None
     whole = codes.territory(text)
@@ -213,7 +219,7 @@ def territories(text: str) -> list[str] | None:
         if not part.strip() or any(s is None for s in subparts):
             return None
         found.extend(s.code for s in subparts if s.code not in found)
-    return found or None
+    return tuple(found) or None
 
 
 MEDIA = {
@@ -227,8 +233,19 @@ MEDIA = {
 _MEDIA_SPLIT = re.compile(r"\s*(?:/|&|\s+and\s+|\s+et\s+|\s+und\s+|,)\s*")
 
 
+@lru_cache(maxsize=1024)
+def _media(text: str) -> tuple[str, ...] | None:
+    found = media_uncached(text)
+    return tuple(found) if found is not None else None
+
+
 def media(text: str) -> list[str] | None:
     """`Video & DVD` -> [dvd]; None when a word is not a medium."""
+    found = _media(text)
+    return list(found) if found is not None else None
+
+
+def media_uncached(text: str) -> list[str] | None:
     found: list[str] = []
     for part in _MEDIA_SPLIT.split(key(text)):
         medium = MEDIA.get(part.strip())
