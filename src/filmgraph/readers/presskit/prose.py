@@ -141,6 +141,8 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
         segment = text[max(sentence_start, previous_end):start]
         year = None
         cited = False
+        if end < len(text) and text[end] in "!?" and _PAREN_YEAR.match(text, end + 1):
+            end += 1
         if py := _PAREN_YEAR.match(text, end):
             year = int(py["y"])
             previous_end = py.end()

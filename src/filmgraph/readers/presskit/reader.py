@@ -51,6 +51,7 @@ _PEOPLE_FIELDS = frozenset({"directors", "writers"})
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z«\"“À-Þ])")
 _FOREIGN_POSSESSIVE = re.compile(r"([A-ZÀ-Þ][\w-]+)['’]s?\s+$")
 _CREDITED_AFTER = re.compile(r"^\s*(?:by|de|von|d['’])\s+[A-ZÀ-Þ]")
+_TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)$")
 _TABLE_CHARS = "|-: +=\t"
 _BRACKETED_FIELD = re.compile(r"^\s*\(.*:.*\)\s*$")
 _CAST_SPLIT = re.compile(r"\s*,\s*(?![^()]*\))")
@@ -159,7 +160,7 @@ class Reader:
         for block in section.blocks():
             if kind in _FIELD_KINDS or self._field_block(block):
                 self._field_block_lines(block, section, where)
-            elif kind == "front" and not self._prose_block(block):
+            elif kind == "front" and (not self._prose_block(block) or self._credit_block(block)):
                 self._title_block(block)
             else:
                 text = "\n".join(unmark(ln.text).strip() for ln in block)
@@ -178,6 +179,13 @@ class Reader:
         if _BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label):
             return True
         return False
+
+    @staticmethod
+    def _credit_block(block: list[Line]) -> bool:
+        """A title-block run of credit lines (`X presents`, `a Y production`, `a Z film`), not prose."""
+        v = vocab()
+        credits = sum(1 for ln in block if v.phrase_kind(ln.text, ("presents", "production", "source")))
+        return len(block) >= 2 and credits * 2 >= len(block) and not any(ln.text.rstrip().endswith(".") for ln in block)
 
     @staticmethod
     def _prose_block(block: list[Line]) -> bool:
@@ -257,6 +265,7 @@ class Reader:
 
     def _field_block_lines(self, block: list[Line], section: Section, where: str) -> None:
         header = section.kind == "front"
+        fields_seen = False
         for ln in block:
             text = ln.text
             if not text.strip():
@@ -271,9 +280,14 @@ class Reader:
                 self._header_line(f"{self.last_field[0]}: {text.strip()}", ln.no, where, continuation=True)
                 continue
             bare = unmark(text).strip().replace("**", "")
-            if header and not self._known_line(bare) and not self.record.notes and ln.no == 1 and bare.upper() == bare:
-                self.title_block.append((bare, ln.no, "first line, in capitals"))
+            known = self._known_line(bare)
+            if header and not known and not fields_seen and bare.upper() == bare and any(c.isalpha() for c in bare) \
+                    and not vocab().phrase_kind(bare, ("presents", "production", "award")):
+                self.title_block.append((bare, ln.no, "first line, in capitals" if ln.no == 1 else "title block: a line in capitals"))
                 continue
+            fields_seen = fields_seen or known
+            if (m := _WRAPPED.match(bare)) and ":" in m["t"] and self._known_line(m["t"]):
+                bare = m["t"]
             self._header_line(bare, ln.no, where, section=section)
 
     def _table_row(self, cells: list[str], line: int, section: Section, where: str) -> None:
@@ -637,8 +651,8 @@ class Reader:
         labelled = [c for c in self.title_block if c[2] in ("Title label", "markdown H1")]
         candidates = labelled[:1] or [c for c in self.title_block]
         if len(candidates) > 1:
-            counts = [(sum(1 for r in runs if fold(prose._short(r.text)) == fold(prose._short(self._plain(c[0]))))
-                       , c) for c in candidates]
+            counts = [(sum(1 for r in runs if fold(prose._short(r.text)) == self._title_key(c[0])), c)
+                      for c in candidates]
             best = max(n for n, _ in counts)
             top = [c for n, c in counts if n == best]
             if len(top) > 1:
@@ -660,6 +674,10 @@ class Reader:
             self.own = None
             return
         self.own = self._prose_title(runs)
+
+    def _title_key(self, text: str) -> str:
+        """A title-block line as prose would write it: no trailing `(English title)`, no subtitle."""
+        return fold(prose._short(_TRAILING_BRACKET.sub("", self._plain(text))))
 
     @staticmethod
     def _plain(text: str) -> str:
