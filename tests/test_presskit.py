@@ -609,3 +609,41 @@ def test_development_corpus_reads_every_kit_with_title_and_year():
         record, _ = _read(CORPUS / name)
         assert (fold(record.title), record.year) == (fold(want["title"]), want["year"]), name
         assert record.lines["title"] and record.rules["title"]
+
+
+def test_prequel_subject_beats_a_cited_film_of_the_same_year():
+    record, _ = _read(KITS / "infernal-affairs-ii.txt")
+    assert record.title == "Infernal Affairs II"
+    assert record.series == SeriesRef("Infernal Affairs", 2)
+    assert [(f.title, f.series) for f in record.related_films] == [
+        ("Infernal Affairs", SeriesRef("Infernal Affairs", 1)),
+        ("Infernal Affairs III", SeriesRef("Infernal Affairs", 3)),
+    ]
+    assert record.languages == ["yue"]
+
+
+def test_sectioned_kit_with_space_columns_and_combined_credit():
+    record, warnings = _read(KITS / "no-country-for-old-men.txt")
+    assert warnings == []
+    assert (record.title, record.year) == ("No Country for Old Men", 2007)
+    assert record.directors == record.writers == ["Joel Coen", "Ethan Coen"]
+    assert "Cormac McCarthy" not in {c.name for c in record.crew}
+    assert CrewMember("cinematographer", "Roger Deakins") in record.crew
+    assert record.cast[0] == CastMember("Tommy Lee Jones", 1, "Ed Tom Bell")
+    assert record.certificates == [Certificate("US", "R", "strong graphic violence and some language", "MPA")]
+    assert record.distributors == [Distributor("US", "Miramax Films"), Distributor("GB", "Paramount Vantage")]
+    assert (record.technical.aspect_ratio, record.technical.colour) == ("2.39:1", "colour")
+
+
+def test_german_markdown_kit_tables_and_implied_market():
+    record, warnings = _read(KITS / "amelie-de.md")
+    assert warnings == []
+    assert record.title == "Die fabelhafte Welt der Amélie"
+    assert record.original_title.text == "Le fabuleux destin d'Amélie Poulain"
+    assert record.cast[2] == CastMember("Rufus", 3, "Raphaël Poulain")
+    assert "character first" in record.rules["cast[0]"] and "column header" in record.rules["cast[0]"]
+    assert record.certificates == [Certificate("DE", "6", None, "FSK")]
+    assert record.releases == [Release("DE", "cinema", datetime.date(2001, 8, 16))]
+    assert record.distributors == [Distributor("DE", "Prokino")]
+    assert "label's language" in record.rules["releases[0]"]
+    assert record.technical.aspect_ratio == "2.35:1"

@@ -368,7 +368,7 @@ def _cue_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     part = rf"(?P<noun>{_words('part')})s?"
     link = r"(?:of|in|from|du|de|des|de la|de l'|der|des|im|in der|aus der|aus dem)"
     nth = re.compile(
-        rf"(?:\bis|\bwas|,|\best|\bist|\bmarks|\bbecomes|\bremains|\bforms)\s+(?:also\s+)?(?:now\s+)?"
+        rf"(?:\bis|\bwas|,(?:\s+and)?|\band|\best|\bist|\bmarks|\bbecomes|\bremains|\bforms)\s+(?:also\s+)?(?:now\s+)?"
         rf"(?:the|a|an|le|la|l'|der|die|das|its|his|her|their|sein|seine|son|sa)?\s*{ordinal}"
         rf"(?:\s+(?:and|et|und)\s+(?:{_words('final')}))?\s+{part}\s+{link}\s+(?P<ref>.+)$", re.I)
     numbered = re.compile(
@@ -465,11 +465,13 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             else:
                 previous = 1
             own = series_from_title(title)
+            numbered = own[1] if own and fold(own[0]) == fold(base) else None
+            if numbered is None and (m := _SERIES_NUMBER.match(_short(title))) and fold(m["base"]) == fold(base) \
+                    and (m["num"].isdigit() or _ROMAN.match(m["num"].upper())):
+                numbered = _number(m["num"])
             if cue in v.prequel_cues:
-                return base, own[1] if own and fold(own[0]) == fold(base) else None, run.line, f"prose: {cue} a film"
-            position = own[1] if own and fold(own[0]) == fold(base) else previous + 1
-            if own is None and (m := _SERIES_NUMBER.match(_short(title))) and fold(m["base"]) == fold(base):
-                position = _number(m["num"])
+                return base, numbered, run.line, f"prose: {cue} a film"
+            position = numbered if numbered is not None else previous + 1
             return base, position, run.line, f"prose: {cue} a film"
     return None
 

@@ -51,6 +51,11 @@ _PEOPLE_FIELDS = frozenset({"directors", "writers"})
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z«\"“À-Þ])")
 _FOREIGN_POSSESSIVE = re.compile(r"([A-ZÀ-Þ][\w-]+)['’]s?\s+$")
 _CREDITED_AFTER = re.compile(r"^\s*(?:by|de|von|d['’])\s+[A-ZÀ-Þ]")
+_SUBJECT_VERB = re.compile(r"^\s*(?:is|was|marks|becomes|follows|tells|continues|completes|concludes|picks up|returns|"
+                           r"est|raconte|suit|ist|erzählt|folgt)\b", re.I)
+_TABLE_HEADERS = frozenset(
+    "territory date distributor country pays land datum verleih distributeur release medium funktion name credit "
+    "position fonction nom role department kinostart sortie release date".split()) | {"release date", "date de sortie"}
 _TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)$")
 _TABLE_CHARS = "|-: +=\t"
 _BRACKETED_FIELD = re.compile(r"^\s*\(.*:.*\)\s*$")
@@ -82,6 +87,7 @@ class Reader:
         self.unplaced_distributors: list[tuple[str, int]] = []
         self.last_field: tuple[str, int] | None = None
         self.cast_index: dict[str, CastMember] = {}
+        self.implied: dict[int, str | None] = {}
 
     # ------------------------------------------------------------ driver
 
@@ -292,8 +298,7 @@ class Reader:
 
     def _table_row(self, cells: list[str], line: int, section: Section, where: str) -> None:
         cells = [c for c in cells]
-        if not cells or all(key(c) in ("territory", "date", "distributor", "country", "pays", "land", "datum", "verleih",
-                                       "distributeur", "release", "medium") for c in cells if c):
+        if not cells or all(key(c) in _TABLE_HEADERS for c in cells if c):
             return
         label, rest = cells[0], [c for c in cells[1:] if c and c not in ("—", "-", "–")]
         value = rest[0] if rest else ""
@@ -355,6 +360,9 @@ class Reader:
             self._rule(f"alternate_titles[{len(self.record.alternate_titles) - 1}]", line, rule)
         elif field in _PEOPLE_FIELDS:
             self._people(field, value, line, rule)
+        elif field == "directors+writers":
+            self._people("directors", value, line, rule)
+            self._people("writers", value, line, rule)
         elif field in _CREW_FIELDS:
             for name in values.people(value, crew=True):
                 if not any(c.role == field and fold(c.name) == fold(name) for c in self.record.crew):
@@ -374,11 +382,13 @@ class Reader:
         elif field == "certificate":
             self._certificate_value(label.territories, value, line, rule)
         elif field == "release":
+            self.implied[line] = vocab().implies.get(key(f.label).split(" ")[0]) or vocab().implies.get(key(f.label))
             self._releases(label.territories, label.media, value, line, rule)
         elif field == "distributor":
             if label.territories:
                 self._distributors(label.territories, value, line, rule)
             else:
+                self.implied[line] = vocab().implies.get(key(f.label))
                 self.unplaced_distributors.append((value, line))
         elif field in ("format", "aspect_ratio", "colour", "sound"):
             parts = values.technical_parts(value)
@@ -550,16 +560,20 @@ class Reader:
             self.record.distributors.append(Distributor(code, nfc(_ACRONYM_AFTER.sub("", value.strip()))))
 
     def _place_territoryless(self) -> None:
-        """A release or distributor label without territory (`Kinostart`, `Distributeur`) holds in the kit's
-        one production country; with none or several, it is a note."""
+        """A release or distributor label without territory (`Kinostart`, `Distributeur`) holds in the market its
+        label's language names (vocab/labels.csv `implies`), else in the kit's one production country; else a note."""
         home = self.record.countries[0] if len(self.record.countries) == 1 else None
         for media, value, line, rule in self.unplaced_releases:
-            if home:
+            if territory := self.implied.get(line):
+                self._releases([territory], media, value, line, rule + f" (territory: the label's language, {territory})")
+            elif home:
                 self._releases([home], media, value, line, rule + f" (territory: the one production country, {home})")
             else:
                 self._note(value, line, "release without a territory")
         for value, line in self.unplaced_distributors:
-            if home:
+            if territory := self.implied.get(line):
+                self._distributors([territory], value, line, f"Distributor label (territory: the label's language, {territory})")
+            elif home:
                 self._distributors([home], value, line, f"Distributor label (territory: the one production country, {home})")
             else:
                 self._note(value, line, "distributor without a territory")
@@ -702,28 +716,39 @@ class Reader:
                 groups.setdefault(fold(prose._short(r.text)), []).append(r)
         scored = []
         for k, members in groups.items():
-            tied = any(year is not None and r.year == year for r in members)
-            story = any(_STORY.match(r.after) or _STORY.match(r.segment[-0:] if False else r.after) for r in members)
+            story = any(_STORY.match(r.after) for r in members)
+            subject = any(self._subject(r) for r in members)
+            tied = any(year is not None and r.year == year and not r.cited for r in members)
+            cited = any(year is not None and r.year == year and r.cited for r in members)
             other_year = all(r.year not in (None, year) for r in members)
             if other_year or (k in series_names and not (tied or story)):
                 continue
-            scored.append((tied or story, story, len(members), k, members))
+            evidence = 2 * story + 2 * subject + 2 * tied + cited
+            scored.append((evidence, len(members), k, members))
         strong = [s for s in scored if s[0]]
-        pool = strong or [s for s in scored if all(r.year is None for r in s[4])]
+        pool = strong or [s for s in scored if all(r.year is None for r in s[3])]
         if not pool:
             tried = sorted({r.line for r in runs})[:8]
             raise InputError("no title found: no Title label, title block or Markdown heading, and no film title in "
                              f"capitals in the prose (capitalised runs tried on lines {tried or 'none'})", path=self.path)
-        pool.sort(key=lambda s: (s[1], s[2]), reverse=True)
-        if len(pool) > 1 and pool[0][1:3] == pool[1][1:3]:
-            rivals = [s for s in pool if s[1:3] == pool[0][1:3]]
-            self._refuse_title([(self._full(s[4]).text, self._full(s[4]).line) for s in rivals],
+        pool.sort(key=lambda s: (s[0], s[1]), reverse=True)
+        if len(pool) > 1 and pool[0][:2] == pool[1][:2]:
+            rivals = [s for s in pool if s[:2] == pool[0][:2]]
+            self._refuse_title([(self._full(s[3]).text, self._full(s[3]).line) for s in rivals],
                                "the prose ties several titles to the film equally")
-        own = self._full(pool[0][4])
+        pool = [(s[0], s[1], s[2], s[3]) for s in pool]
+        own = self._full(pool[0][3])
         self.record.title = prose._title_case(own.text)
-        self._rule("title", own.line, "prose: the capitalised title tied to the year or telling the story"
-                   if pool[0][0] else "prose: the capitalised title the prose keeps returning to")
+        self._rule("title", own.line, "prose: the capitalised title that tells the story, is the sentence's subject "
+                   "or is tied to the year" if pool[0][0] else "prose: the capitalised title the prose keeps returning to")
         return own
+
+    def _subject(self, run: prose.Run) -> bool:
+        """The run opens its sentence and a verb follows: `PUSHER III follows Milo`, `X is the prequel to Y`."""
+        text = self.paragraphs[run.paragraph][0]
+        before = text[:run.start].rstrip()
+        opens = not before or before.endswith((".", "!", "?", ":")) or before.endswith("\n")
+        return opens and bool(_SUBJECT_VERB.match(run.after))
 
     def _full(self, members: list[prose.Run]) -> prose.Run:
         year = self.record.year

@@ -102,7 +102,9 @@ def runtime(text: str) -> int | None:
 
 # ---------------------------------------------------------------- certificates
 
-_CERT_LEAD = re.compile(r"^(?:(?:rated|certificate|certification|cert\.?|classification|rating|classified)\s+)+", re.I)
+_CERT_LEAD = re.compile(r"^(?:(?:rated|certificate|certification|cert\.?|classification|rating|classified|fsk|ab|from|"
+                        r"freigegeben ab)\s+)+", re.I)
+_CERT_TAIL = re.compile(r"^(?:jahren?|ans|years?)\b\.?\s*", re.I)
 _CERT_VALUE = re.compile(r"^(?P<value>[\w+-]+?)[.,;]?(?:\s+(?P<advice>.*))?$")
 _ADVICE_PREFIX = re.compile(r"^(?:for\s+|[-–—:]\s*)", re.I)
 
@@ -111,7 +113,7 @@ def certificate_phrase(text: str) -> tuple[str, str, str | None] | None:
     """`FSK ab 12` -> (DE, 12, None): certificate phrases that carry their territory (vocab/certificates.csv)."""
     for territory, pattern in vocab().certificates:
         if m := pattern.match(text):
-            rest = text[m.end():].strip(" .,;–—-")
+            rest = _ADVICE_PREFIX.sub("", text[m.end():].strip(" .,;–—-")).strip()
             return territory, m["value"].upper() if m["value"].isalpha() and len(m["value"]) <= 5 else m["value"], rest or None
     return None
 
@@ -122,7 +124,7 @@ def certificate(text: str) -> tuple[str, str | None] | None:
     m = _CERT_VALUE.match(text)
     if not m:
         return None
-    advice = (m["advice"] or "").strip()
+    advice = _CERT_TAIL.sub("", (m["advice"] or "").strip())
     if advice.startswith("(") and advice.endswith(")"):
         advice = advice[1:-1].strip()
     advice = _ADVICE_PREFIX.sub("", advice).strip()

@@ -31,6 +31,8 @@ def _rows(filename: str) -> list[dict[str, str]]:
 class Vocab:
     labels: dict[str, str]
     """folded label -> field (`directors`, `certificate:US`, `ignore` ...)"""
+    implies: dict[str, str]
+    """folded label -> the territory its language implies when a kit names none (`Kinostart` -> DE)"""
     sections: dict[str, str]
     section_prefixes: tuple[tuple[str, str], ...]
     phrases: dict[str, tuple[str, ...]]
@@ -56,7 +58,9 @@ class Vocab:
 
 @cache
 def vocab() -> Vocab:
-    labels = {key(r["label"]): r["field"] for r in _rows("labels.csv")}
+    label_rows = _rows("labels.csv")
+    labels = {key(r["label"]): r["field"] for r in label_rows}
+    implies = {key(r["label"]): r["implies"] for r in label_rows if r.get("implies")}
     sections: dict[str, str] = {}
     prefixes: list[tuple[str, str]] = []
     for r in _rows("sections.csv"):
@@ -73,6 +77,7 @@ def vocab() -> Vocab:
     certificates = tuple((r["territory"], re.compile(rf"^\s*{r['pattern']}", re.I)) for r in _rows("certificates.csv"))
     return Vocab(
         labels=labels,
+        implies=implies,
         sections=sections,
         section_prefixes=tuple(prefixes),
         phrases={k: tuple(sorted(v, key=len, reverse=True)) for k, v in phrases.items()},
