@@ -647,3 +647,12 @@ def test_german_markdown_kit_tables_and_implied_market():
     assert record.distributors == [Distributor("DE", "Prokino")]
     assert "label's language" in record.rules["releases[0]"]
     assert record.technical.aspect_ratio == "2.35:1"
+
+
+def test_compact_kit_title_among_same_series_titles():
+    record, warnings = _read(KITS / "three-colours-red-compact.txt")
+    assert warnings == []
+    assert record.title == "Three Colours: Red"
+    assert record.series == SeriesRef("Three Colours", 3)
+    assert [(f.title, f.year, f.series) for f in record.related_films] == [
+        ("Three Colours: Blue", 1993, None), ("Three Colours: White", 1994, None)]

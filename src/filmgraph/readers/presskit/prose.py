@@ -183,7 +183,7 @@ def _series_position(mentions: list[Run], base: str, digits: bool = True) -> tup
             if _ROMAN.match(m["num"]):
                 return _roman(m["num"]), run.line
     for run in mentions:
-        if fold(_short(run.text)) == base_key:
+        if fold(run.text) == base_key:
             return 1, run.line
     return None
 
@@ -206,6 +206,13 @@ def _roman(numeral: str) -> int:
         value = _ROMAN_VALUES[c]
         total += -value if i + 1 < len(numeral) and _ROMAN_VALUES[numeral[i + 1]] > value else value
     return total
+
+
+def names_title(text: str, title: str) -> bool:
+    """A run names the film `title`: in full, or by its short form (`PUSHER II` for `Pusher II: With Blood on
+    My Hands`); `THREE COLOURS: BLUE` does not name `Three Colours: Red`."""
+    folded = fold(text)
+    return folded == fold(title) or folded == fold(_short(title))
 
 
 def _short(title: str) -> str:
@@ -435,7 +442,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
     nth, numbered, _ = _cue_patterns()
     v = vocab()
     for run in runs:
-        if fold(_short(run.text)) != own_key or run.cited:
+        if not names_title(run.text, title) or run.cited:
             continue
         after = " ".join(run.after.split())
         if m := numbered.search(after):
@@ -457,7 +464,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             rest = after[at.end():]
             target = next((r for r in runs if r.paragraph == run.paragraph and r.start >= run.end
                            and rest.startswith(" ".join(r.text.split()))), None)
-            if target is None or fold(_short(target.text)) == own_key:
+            if target is None or names_title(target.text, title):
                 continue
             base = _short(target.text)
             if m := _NUMBERED_TITLE.match(base):
@@ -493,7 +500,7 @@ def series_from_title(title: str) -> tuple[str, int, int, str] | None:
 
 
 def legacy_series(runs: list[Run], box_sets: list[tuple[str, int]], paragraphs: list[tuple[str, int, str]],
-                  own_key: str, year: int | None, own: Run | None) -> tuple[str, int, int] | None:
+                  title: str, year: int | None, own: Run | None) -> tuple[str, int, int] | None:
     """The compact layout's series: `All three PUSHER films`, a `(The X Trilogy)` box set, or `X II` with a cue."""
     base = None
     for run in runs:
@@ -512,7 +519,7 @@ def legacy_series(runs: list[Run], box_sets: list[tuple[str, int]], paragraphs: 
                 break
     if base is None:
         return None
-    own_runs = [r for r in runs if fold(_short(r.text)) == own_key and r.year in (None, year)]
+    own_runs = [r for r in runs if names_title(r.text, title) and r.year in (None, year)]
     if own is not None and own not in own_runs:
         own_runs.insert(0, own)
     if position := _series_position(own_runs, base):

@@ -713,7 +713,11 @@ class Reader:
         series_names = {fold(r.text) for r in runs if r.names_series}
         for r in runs:
             if not r.names_series:
-                groups.setdefault(fold(prose._short(r.text)), []).append(r)
+                groups.setdefault(fold(r.text), []).append(r)
+        for k in [k for k in groups if ":" not in k]:
+            fuller = [g for g in groups if g.startswith(k + ":")]
+            if len(fuller) == 1:
+                groups[fuller[0]].extend(groups.pop(k))
         scored = []
         for k, members in groups.items():
             story = any(_STORY.match(r.after) for r in members)
@@ -773,7 +777,7 @@ class Reader:
         own_key = fold(prose._short(self.record.title))
         own = self.own
         if own is None:
-            own = next((r for r in runs if fold(prose._short(r.text)) == own_key), None)
+            own = next((r for r in runs if prose.names_title(r.text, self.record.title)), None)
         self._films(runs, own)
         self._series(runs, own_key)
         self._unread(runs, own_key)
@@ -873,7 +877,7 @@ class Reader:
             if run.year is None or run.names_series or run is own:
                 continue
             short = fold(prose._short(run.text))
-            if run.year == year and short in (own_key, original):
+            if run.year == year and (prose.names_title(run.text, self.record.title) or short == original):
                 continue
             title = prose._title_case(run.text)
             if any(fold(f.title) == fold(title) and f.year == run.year for _, f in related):
@@ -929,7 +933,7 @@ class Reader:
             self.record.series = SeriesRef(prose._title_case(name) if name.upper() == name else name, position)
             self._rule("series", line or self.record.lines.get("title", 0), rule)
         else:
-            legacy = prose.legacy_series(runs, self.box_sets, self.paragraphs, own_key, self.record.year, self.own)
+            legacy = prose.legacy_series(runs, self.box_sets, self.paragraphs, self.record.title, self.record.year, self.own)
             if legacy:
                 self.record.series = SeriesRef(prose._title_case(legacy[0]), legacy[1])
                 self._rule("series", legacy[2], "prose: a series named with numbered titles")
@@ -941,7 +945,7 @@ class Reader:
                 digits = bool(re.search(r"\s\d{1,2}$", prose._short(self.record.title)))
                 if position := prose._series_position(mentions, base, digits):
                     film.series = SeriesRef(self.record.series.name, position[0])
-                elif fold(prose._short(film.title)) == fold(base):
+                elif fold(film.title) == fold(base):
                     film.series = SeriesRef(self.record.series.name, 1)
 
     def _unread(self, runs: list[prose.Run], own_key: str) -> None:
