@@ -656,3 +656,13 @@ def test_compact_kit_title_among_same_series_titles():
     assert record.series == SeriesRef("Three Colours", 3)
     assert [(f.title, f.year, f.series) for f in record.related_films] == [
         ("Three Colours: Blue", 1993, None), ("Three Colours: White", 1994, None)]
+
+
+def test_compact_sequel_kit_with_the_title_cited_with_its_year():
+    record, warnings = _read(KITS / "before-sunset-compact.txt")
+    assert warnings == []
+    assert record.title == "Before Sunset"
+    assert record.series == SeriesRef("Before Sunrise", 2)
+    assert record.runtimes == [Runtime(80)]
+    assert record.releases == [Release("US", "cinema", datetime.date(2004, 7, 2))]
+    assert record.related_films == [RelatedFilm("Before Sunrise", 1995, ["Richard Linklater"], SeriesRef("Before Sunrise", 1))]

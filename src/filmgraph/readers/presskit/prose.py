@@ -429,7 +429,7 @@ def _series_name(ref: str, runs: list[Run]) -> tuple[str, int | None] | None:
         if re.search(r"['’]s$", tokens[i]) and i < len(tokens) - 1:
             tokens = tokens[i + 1:]
             break
-    while tokens and tokens[0].casefold() in ("the", "his", "her", "their", "its", "five-part", "three-part"):
+    while tokens and tokens[0] in ("the", "his", "her", "their", "its") or tokens and tokens[0].endswith("-part"):
         tokens = tokens[1:]
     if not tokens or not all(t[:1].isupper() or t.casefold() in _SMALL_WORDS or t[:1].isdigit() for t in tokens):
         return None
@@ -442,7 +442,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
     nth, numbered, _ = _cue_patterns()
     v = vocab()
     for run in runs:
-        if not names_title(run.text, title) or run.cited:
+        if not names_title(run.text, title):
             continue
         after = " ".join(run.after.split())
         if m := numbered.search(after):
