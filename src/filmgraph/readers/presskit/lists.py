@@ -75,10 +75,8 @@ def orientation(rows: list[Pair], declared: str | None, actors: set[str], charac
         return rows[0].declared, "`as` in every row"
     left = right = 0
     for r in rows:
-        lf, rf = fold(r.left), fold(_first_character(r.right)), 
-        rf_actor, lf_char = fold(r.right), fold(_first_character(r.left))
-        left += (lf in actors) + (rf in characters) + _descriptive(r.right)
-        right += (rf_actor in actors) + (lf_char in characters) + _descriptive(r.left)
+        left += (fold(r.left) in actors) + (fold(_first_character(r.right)) in characters) + _descriptive(r.right)
+        right += (fold(r.right) in actors) + (fold(_first_character(r.left)) in characters) + _descriptive(r.left)
     if left > right:
         return "actor-first", "names the prose or header gives as actors and characters"
     if right > left:

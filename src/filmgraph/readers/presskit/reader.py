@@ -336,10 +336,8 @@ class Reader:
         value = f.value.strip()
         field = label.field
         rule = f"{where}: {f.label.strip()} {'(continued)' if continuation else 'label'}"
-        if field not in ("ignore",):
-            self.last_field = (f.label.strip(), line)
-        else:
-            self.last_field = (f.label.strip(), line)
+        self.last_field = (f.label.strip(), line)
+        if field == "ignore":
             return
         if field == "year":
             if not continuation:
@@ -356,7 +354,7 @@ class Reader:
         elif field == "alternate_title":
             language = "en" if key(f.label) in ("international title", "english title", "titre international",
                                                 "internationaler titel") else None
-            self.record.alternate_titles.append(Title(nfc(values.PEOPLE_SPLIT.split(value)[0] if False else value), language))
+            self.record.alternate_titles.append(Title(nfc(value), language))
             self._rule(f"alternate_titles[{len(self.record.alternate_titles) - 1}]", line, rule)
         elif field in _PEOPLE_FIELDS:
             self._people(field, value, line, rule)
@@ -740,7 +738,6 @@ class Reader:
             rivals = [s for s in pool if s[:2] == pool[0][:2]]
             self._refuse_title([(self._full(s[3]).text, self._full(s[3]).line) for s in rivals],
                                "the prose ties several titles to the film equally")
-        pool = [(s[0], s[1], s[2], s[3]) for s in pool]
         own = self._full(pool[0][3])
         self.record.title = prose._title_case(own.text)
         self._rule("title", own.line, "prose: the capitalised title that tells the story, is the sentence's subject "
