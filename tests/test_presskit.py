@@ -666,3 +666,18 @@ def test_compact_sequel_kit_with_the_title_cited_with_its_year():
     assert record.runtimes == [Runtime(80)]
     assert record.releases == [Release("US", "cinema", datetime.date(2004, 7, 2))]
     assert record.related_films == [RelatedFilm("Before Sunrise", 1995, ["Richard Linklater"], SeriesRef("Before Sunrise", 1))]
+
+
+@pytest.mark.parametrize(
+    ("text", "series"),
+    [
+        ("PUSHER III: I'M THE ANGEL OF DEATH completes the PUSHER trilogy that Refn began with PUSHER (1996).",
+         SeriesRef("Pusher", 3)),
+        ("The second film in Park Chan-wook's Vengeance trilogy, OLDBOY follows Oh Dae-su (Choi Min-sik).",
+         SeriesRef("Vengeance", 2)),
+        ("THE GODFATHER PART II follows Michael Corleone (Al Pacino) to Havana.", SeriesRef("The Godfather", 2)),
+        ("KILL BILL: VOL. 2 follows the Bride.", SeriesRef("Kill Bill", 2)),
+    ],
+)
+def test_series_wordings(text, series):
+    assert _prose(text, header="Year: 2005\nDirector: Jane Roe\nCast: Al Pacino, Choi Min-sik\n").series == series

@@ -365,8 +365,19 @@ def italic_runs(text: str, first_line: int, paragraph: int) -> list[Run]:
 def _words(kind: str) -> str:
     v = vocab()
     source = {"ordinal": v.ordinals, "final": v.finals, "part": v.part_nouns, "series": v.series_nouns,
-              "numbered": v.numbered}[kind]
+              "numbered": v.numbered, "completing": v.completing}[kind]
     return "|".join(re.escape(w) for w in sorted(source, key=len, reverse=True))
+
+
+@cache
+def _more_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """`completes the X trilogy` (the last place), and `The second film in the X trilogy, TITLE …` (before the title)."""
+    ordinal = rf"(?P<ord>\d+(?:st|nd|rd|th|e|er|re|ème|\.)|{_words('ordinal')}|{_words('final')})"
+    part = rf"(?P<noun>{_words('part')})s?"
+    link = r"(?:of|in|du|de|des|de la|der|des|im|in der)"
+    completes = re.compile(rf"^\s*(?:(?:also|thus|now)\s+)?(?P<verb>{_words('completing')})\s+(?P<ref>.+)$", re.I)
+    before = re.compile(rf"(?:^|[.;]\s+)(?:the|le|la|der|die|das)?\s*{ordinal}\s+{part}\s+{link}\s+(?P<ref>.+?)[,:]?\s*$", re.I)
+    return completes, before
 
 
 @cache
@@ -457,6 +468,13 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
                 else:
                     position = v.ordinals.get(word) or int(re.match(r"\d+", word)[0])
                 return found[0], position, run.line, f"prose: the {m['ord']} {m['noun']} of a series"
+        completes, before = _more_patterns()
+        if (m := completes.match(after)) and (found := _series_name(m["ref"], runs)) and found[1]:
+            return found[0], found[1], run.line, f"prose: {m['verb']} a series of {found[1]}"
+        if (m := before.search(" ".join(run.segment.split()))) and (found := _series_name(m["ref"] + " ", runs)):
+            word = m["ord"].casefold()
+            position = found[1] if word in v.finals else v.ordinals.get(word) or int(re.match(r"\d+", word)[0])
+            return found[0], position, run.line, f"prose: the {m['ord']} {m['noun']} of a series, before the title"
         for cue in (*v.sequel_cues, *v.prequel_cues):
             at = re.search(rf"\b{re.escape(cue)}\s+(?:[A-ZÀ-Þ][\w-]*(?:\s+[A-ZÀ-Þ][\w-]*)*['’]s\s+)?", after, re.I)
             if not at:

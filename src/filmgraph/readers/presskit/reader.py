@@ -166,7 +166,8 @@ class Reader:
         for block in section.blocks():
             if kind in _FIELD_KINDS or self._field_block(block):
                 self._field_block_lines(block, section, where)
-            elif kind == "front" and (not self._prose_block(block) or self._credit_block(block)):
+            elif kind == "front" and (not self._prose_block(block) or self._credit_block(block)
+                                      or (len(block) <= 4 and self._caps_line(block[0].text))):
                 self._title_block(block)
             else:
                 text = "\n".join(unmark(ln.text).strip() for ln in block)
@@ -187,6 +188,13 @@ class Reader:
         return False
 
     @staticmethod
+    def _caps_line(text: str) -> bool:
+        """A line in capitals without a sentence's end: a title, not prose."""
+        bare = unmark(text).strip().strip("*_# ")
+        letters = [c for c in bare if c.isalpha()]
+        return bool(letters) and bare.upper() == bare and not bare.endswith((".", "!", "?")) or text.lstrip().startswith("# ")
+
+    @staticmethod
     def _credit_block(block: list[Line]) -> bool:
         """A title-block run of credit lines (`X presents`, `a Y production`, `a Z film`), not prose."""
         v = vocab()
@@ -199,8 +207,9 @@ class Reader:
         if len(words) < 4:
             return False
         lower = sum(1 for w in words if w[0].islower())
-        sentence = len(words) >= 4 and words[-1].endswith((".", "!", "?"))
-        return (len(words) >= 12 or sentence) and lower >= len(words) / 3
+        if words[-1].endswith((".", "!", "?")) and lower:
+            return True
+        return len(words) >= 12 and lower >= len(words) / 4
 
     def _title_block(self, block: list[Line]) -> None:
         v = vocab()

@@ -42,6 +42,7 @@ class Vocab:
     part_nouns: frozenset[str]
     series_nouns: dict[str, int | None]
     numbered: frozenset[str]
+    completing: frozenset[str]
     sequel_cues: tuple[str, ...]
     prequel_cues: tuple[str, ...]
     certificates: tuple[tuple[str, re.Pattern], ...]
@@ -86,6 +87,7 @@ def vocab() -> Vocab:
         part_nouns=frozenset(r["word"] for r in by_kind("part")),
         series_nouns={r["word"]: int(r["value"]) if r.get("value") else None for r in by_kind("series")},
         numbered=frozenset(r["word"] for r in by_kind("numbered")),
+        completing=frozenset(r["word"] for r in by_kind("completing")),
         sequel_cues=tuple(sorted((r["word"] for r in by_kind("sequel")), key=len, reverse=True)),
         prequel_cues=tuple(sorted((r["word"] for r in by_kind("prequel")), key=len, reverse=True)),
         certificates=certificates,
