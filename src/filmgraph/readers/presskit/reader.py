@@ -775,7 +775,8 @@ class Reader:
     def _prose(self) -> None:
         runs = self.runs
         for text, start, kind in self.paragraphs:
-            self._roles(text, start)
+            if kind != "director":
+                self._roles(text, start)
         known = frozenset(fold(m.actor) for m in self.record.cast)
         for text, start, kind in self.paragraphs:
             self._characters(text, start, known)
