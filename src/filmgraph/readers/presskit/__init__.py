@@ -1,10 +1,12 @@
 """Press-kit reader: text (txt, md; pdf and docx via readers.text) -> sections -> header fields, lists
 and prose -> one `FilmRecord` with every fact's line and rule, plus warnings.
 
-The modules follow the data flow: `sections` (headings and blocks), `fields` (one line as label +
-value), `values` (dates, runtimes, certificates, technical details), `lists` (cast, crew,
-filmography), `prose` (titles in capitals, characters, related films, series), `reader` (the pass
-that assembles the record). Label vocabularies, section names and phrases are data: vocab/*.csv.
+The modules follow the data flow: `sections` (headings and blank-line blocks) -> `fields` (one line as
+label + value) and `values` (dates, runtimes, certificates, technical details) -> `lists` (cast, crew,
+filmography rows) and `prose` (titles in capitals, names, series cues) -> the reading pass `reader`,
+made of `header` (fields into the record), `title` (the title decided on evidence), `people` (cast,
+characters, roles) and `films` (related films, series, unread cues). Label vocabularies, section
+names and phrases are data: vocab/*.csv.
 """
 
 from __future__ import annotations

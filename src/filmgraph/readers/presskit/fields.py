@@ -14,6 +14,9 @@ from functools import lru_cache
 from filmgraph.readers.presskit import values
 from filmgraph.readers.presskit.vocab import key, vocab
 
+BRACKETS = re.compile(r"\(([^()]*)\)")
+WRAPPED = re.compile(r"^[(*_\[](?P<t>.+?)[)*_\]]$")
+"""A line wholly in brackets or Markdown emphasis: `(C'era una volta il West)`, `*El laberinto del fauno*`."""
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+\.)\s+")
 _BOLD_LABEL = re.compile(r"^\*\*(?P<label>[^*]+?)\s*:?\s*\*\*\s*:?\s*(?P<value>.*)$")
 _SEPARATORS = re.compile(r"\s*\.{3,}\s*|\t+\s*|\s*:\s+|\s*:$|\s+[—–]\s+|\s{2,}|\s+-\s+")

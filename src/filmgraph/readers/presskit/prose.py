@@ -15,7 +15,7 @@ from functools import cache
 
 from filmgraph import codes
 from filmgraph.identity import fold, nfc
-from filmgraph.readers.presskit.vocab import key, vocab
+from filmgraph.readers.presskit.vocab import vocab
 
 
 @dataclass(slots=True)
