@@ -13,6 +13,8 @@ from filmgraph.record import RelatedFilm, SeriesRef
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z«\"“À-Þ])")
 _FOREIGN_POSSESSIVE = re.compile(r"([A-ZÀ-Þ][\w-]+)['’]s?\s+$")
 _CREDITED_AFTER = re.compile(r"^\s*(?:by|de|von|d['’])\s+[A-ZÀ-Þ]")
+_PRONOUN = re.compile(r"\b(?:his|her|their)\b", re.I)
+_DIGIT_NUMERAL = re.compile(r"\s\d{1,2}$")
 
 
 class FilmsAndSeries:
@@ -58,7 +60,7 @@ class FilmsAndSeries:
                 _CREDITED_AFTER.match(paragraph[0][run.end:])
             ours = not foreign and not credited and (
                 paragraph[2] == "director" or any(s in sentence.casefold().split() or f"{s}'s" in sentence.casefold()
-                                                  for s in surnames) or re.search(r"\b(?:his|her|their)\b", sentence, re.I))
+                                                  for s in surnames) or _PRONOUN.search(sentence))
             related.append((run, RelatedFilm(title, run.year, list(self.record.directors) if ours else [])))
         for i, (run, _) in enumerate(related):
             self._rule(f"related_films[{i}]", run.line, "prose: a title with its year")
@@ -108,7 +110,7 @@ class FilmsAndSeries:
             for film in self.record.related_films:
                 mentions = [r for r in runs if fold(prose._short(r.text)) == fold(prose._short(film.title))
                             and r.year in (None, film.year)]
-                digits = bool(re.search(r"\s\d{1,2}$", prose._short(self.record.title)))
+                digits = bool(_DIGIT_NUMERAL.search(prose._short(self.record.title)))
                 if position := prose._series_position(mentions, base, digits):
                     film.series = SeriesRef(self.record.series.name, position[0])
                 elif fold(film.title) == fold(base):

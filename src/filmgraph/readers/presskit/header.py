@@ -4,6 +4,7 @@ section, a table row) into the record's fields, with territories, media, dates, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from filmgraph import codes
 from filmgraph.identity import fold, nfc
@@ -36,6 +37,19 @@ _AND_PREFIX = re.compile(r"^(?:and|&|et|und)\s+", re.I)
 _CAST_CHARACTER = re.compile(r"^(?P<actor>.+?)\s*(?:\((?P<paren>[^()]+)\)|\s+as\s+(?P<as>.+))$")
 _VOICE = re.compile(r"^(?:voice of|voix de|stimme von|voice:)\s+", re.I)
 _ACRONYM_AFTER = re.compile(r"\s*\([A-Z&]{2,6}\)$")
+_ARTICLE = re.compile(r"^\W*(?:a|an|un|une|ein|eine)\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_CERTIFICATE_LEAD = re.compile(r"^\s*(?:rated|certificate|certification|classification)\b", re.I)
+_COFFRET = re.compile(r"^coffret\s+", re.I)
+
+
+@lru_cache(maxsize=8192)
+def known_line(text: str) -> bool:
+    """A line whose label the vocabulary knows (also in brackets: `(Internationaler Titel: X)`)."""
+    f = split_field(text)
+    if f is not None and f.value and classify(f.label) is not None:
+        return True
+    return bool(_BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label))
 
 
 class HeaderFields:
@@ -45,13 +59,9 @@ class HeaderFields:
         known = sum(1 for ln in block if self._known_line(ln.text))
         return known >= 2 or (known == 1 and len(block) <= 2 and not self._prose_block(block))
 
-    def _known_line(self, text: str) -> bool:
-        f = split_field(text)
-        if f is not None and f.value and classify(f.label) is not None:
-            return True
-        if _BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label):
-            return True
-        return False
+    @staticmethod
+    def _known_line(text: str) -> bool:
+        return known_line(text)
 
     def _field_block_lines(self, block: list[Line], section: Section, where: str) -> None:
         header = section.kind == "front"
@@ -107,11 +117,11 @@ class HeaderFields:
             if kind == "crew" and f is not None and f.value:
                 self.last_field = None
             if v.phrase_kind(text, ("presents", "source")) or (
-                    re.match(r"^\W*(?:a|an|un|une|ein|eine)\b", text, re.I) and v.phrase_kind(text, ("production",))):
+                    _ARTICLE.match(text) and v.phrase_kind(text, ("production",))):
                 return
             if v.phrase_kind(text, ("cameo",)) and kind == "cast":
                 return
-            if v.phrase_kind(text, ("award",)) and re.search(r"\b(?:19|20)\d\d\b", text):
+            if _YEAR.search(text) and v.phrase_kind(text, ("award",)):
                 self.record.awards.append(nfc(text.strip()))
                 self._rule(f"awards[{len(self.record.awards) - 1}]", line, f"{where}: an award line")
                 return
@@ -126,7 +136,7 @@ class HeaderFields:
         if field == "year":
             if not continuation:
                 self._once("year", f.label, line)
-            if not re.fullmatch(r"\d{4}", value):
+            if not (len(value) == 4 and value.isdigit()):
                 self._fail(f"year {value!r} is not a four-digit year", line)
             self.record.year = int(value)
             self._rule("year", line, rule)
@@ -192,7 +202,7 @@ class HeaderFields:
             self._releases(label.territories, label.media, value, line, rule)
         elif values.is_tbc(core) or self._is_date(core):
             self._releases(label.territories, ("cinema",), value, line, rule)
-        elif re.match(r"^\s*(?:rated|certificate|certification|classification)\b", value, re.I) or kind == "certificates":
+        elif _CERTIFICATE_LEAD.match(value) or kind == "certificates":
             self._certificate_value(label.territories, value, line, rule)
         elif values.RUNTIME_INTENT.search(core):
             self._runtime(label.territories, value, line, rule)
@@ -290,7 +300,7 @@ class HeaderFields:
                 limited = True
                 city = nfc(m["city"]) if m["city"] else city
             elif bracket and (home or _BOX_WORDS.search(bracket)) and box_set is None:
-                box_set = re.sub(r"^coffret\s+", "", bracket, flags=re.I).strip(" «»\"“”")
+                box_set = _COFFRET.sub("", bracket).strip(" «»\"“”")
                 self.box_sets.append((box_set, line))
             elif bracket and distributor is None and not home:
                 distributor = bracket

@@ -21,6 +21,7 @@ _FILMOGRAPHY = (
     re.compile(r"^(?P<t>.+?)\s*\((?P<y>1[89]\d\d|20\d\d)\)(?P<rest>.*)$"),
 )
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_ROLES_SPLIT = re.compile(r"\s+/\s+|\s+&\s+")
 
 
 @dataclass(slots=True)
@@ -98,7 +99,7 @@ def characters_in(text: str) -> list[str]:
     """`The Faun / The Pale Man` -> two; `Gilberte Doinel, la mère` -> `Gilberte Doinel`; `(voice)` dropped."""
     text = _TRAILING_NOTE.sub("", text.strip())
     found: list[str] = []
-    for part in re.split(r"\s+/\s+|\s+&\s+", text):
+    for part in _ROLES_SPLIT.split(text):
         part = part.split(",", 1)[0].strip().strip("*").strip()
         if part:
             found.append(nfc(part))

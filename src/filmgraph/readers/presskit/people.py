@@ -12,6 +12,9 @@ from filmgraph.readers.presskit.vocab import key, vocab
 from filmgraph.record import CastMember, Character
 
 _PLAYS = re.compile(r"\b(?:also\s+)?plays\s+(?:both\s+)?", re.I)
+_OPEN_BRACKET = re.compile(r"\s*\(")
+_PLAYS_END = re.compile(r"[.;]\s|[.;]$|,\s+and\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*\s+plays\b")
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 class People:
@@ -32,22 +35,21 @@ class People:
 
     def _character(self, name: str, line: int, played_by: str | None = None, alias: str | None = None,
                    rule: str = "prose") -> Character:
-        for character in self.record.characters:
-            if fold(character.name) == fold(name) and (not played_by or not character.played_by
-                                                      or fold(character.played_by) == fold(played_by)):
+        folded = fold(name)
+        for character in self.character_index.get(folded, ()):
+            if not played_by or not character.played_by or fold(character.played_by) == fold(played_by):
                 break
         else:
             self._rule(f"characters[{len(self.record.characters)}]", line, rule)
             character = Character(name)
             self.record.characters.append(character)
+            self.character_index.setdefault(folded, []).append(character)
         if played_by and not character.played_by:
             character.played_by = played_by
         if alias and fold(alias) not in {fold(a) for a in character.aliases} and fold(alias) != fold(character.name):
             character.aliases.append(alias)
-        if played_by:
-            for member in self.record.cast:
-                if fold(member.actor) == fold(played_by) and member.character is None:
-                    member.character = character.name
+        if played_by and (member := self.cast_index.get(fold(played_by))) and member.character is None:
+            member.character = character.name
         return character
 
     def _cast_list(self) -> None:
@@ -133,7 +135,7 @@ class People:
             name = prose._name_before(text, m.start())
             alias = prose._alias_after(text, m.end())
             if name and alias and fold(name) not in people:
-                if re.match(r"\s*\(", text[m.end() + len(alias):]):
+                if _OPEN_BRACKET.match(text, m.end() + len(alias)):
                     continue
                 self._character(name, prose._line_at(text, start, m.start()), alias=alias, rule="prose: Name aka Alias")
 
@@ -145,13 +147,13 @@ class People:
             if not actor or fold(actor) not in cast:
                 continue
             rest = text[m.end():]
-            end = re.search(r"[.;]\s|[.;]$|,\s+and\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*\s+plays\b", rest)
+            end = _PLAYS_END.search(rest)
             rest = rest[: end.start()] if end else rest
-            for segment in re.split(r",\s*(?:and\s+)?|\s+and\s+", rest):
+            for segment in _LIST_SPLIT.split(rest):
                 words = segment.split()
                 taken: list[str] = []
                 for w in reversed(words):
-                    if prose._capitalised(w) and not re.search(r"['’]s$", w):
+                    if prose._capitalised(w) and not w.endswith(("'s", "’s")):
                         taken.insert(0, w)
                     else:
                         break

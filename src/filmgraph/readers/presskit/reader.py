@@ -18,7 +18,7 @@ from filmgraph.readers.presskit.header import HeaderFields
 from filmgraph.readers.presskit.people import People
 from filmgraph.readers.presskit.sections import Line, Section, split
 from filmgraph.readers.presskit.title import TitleEvidence
-from filmgraph.record import CastMember, FilmRecord, Note, ReaderWarning, Source
+from filmgraph.record import CastMember, Character, FilmRecord, Note, ReaderWarning, Source
 
 _QUOTED = re.compile(r"^[\"“«„'‘].*[\"”»“'’]\s*(?:[–—-].*)?$")
 _FIELD_KINDS = frozenset({"crew", "technical", "release", "certificates", "glance"})
@@ -44,6 +44,7 @@ class Reader(HeaderFields, TitleEvidence, People, FilmsAndSeries):
         self.unplaced_distributors: list[tuple[str, int]] = []
         self.last_field: tuple[str, int] | None = None
         self.cast_index: dict[str, CastMember] = {}
+        self.character_index: dict[str, list[Character]] = {}
         self.implied: dict[int, str | None] = {}
 
     def read(self) -> None:

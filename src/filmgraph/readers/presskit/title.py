@@ -19,6 +19,8 @@ _STORY = re.compile(r"^\s*(?:tells the story|is the story|follows|centres on|cen
 _SUBJECT_VERB = re.compile(r"^\s*(?:is|was|marks|becomes|follows|tells|continues|completes|concludes|picks up|returns|"
                            r"est|raconte|suit|ist|erzählt|folgt)\b", re.I)
 _TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)$")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_TITLE_AND_BRACKET = re.compile(r"^(?P<t>.+?)\s*\((?P<alt>[^()]+)\)$")
 
 
 class TitleEvidence:
@@ -67,7 +69,7 @@ class TitleEvidence:
             if letters and (all(c.isupper() for c in letters if c.isascii() or c.isupper() or c.islower())) \
                     and not _CJK.search(bare) and not v.phrase_kind(bare, ("award",)):
                 self.title_block.append((bare, ln.no, "title block: a line in capitals"))
-            elif v.phrase_kind(bare, ("award",)) and re.search(r"\b(?:19|20)\d\d\b", bare):
+            elif _YEAR.search(bare) and v.phrase_kind(bare, ("award",)):
                 self.record.awards.append(nfc(bare))
                 self._rule(f"awards[{len(self.record.awards) - 1}]", ln.no, "title block: an award line")
 
@@ -122,7 +124,7 @@ class TitleEvidence:
         if candidates:
             text, line, rule = candidates[0]
             title, alternate = self._plain(text), None
-            if m := re.match(r"^(?P<t>.+?)\s*\((?P<alt>[^()]+)\)$", title):
+            if m := _TITLE_AND_BRACKET.match(title):
                 title, alternate = m["t"].strip(), m["alt"].strip()
             self.record.title = prose._title_case(title.strip("*_ ")) if title.upper() == title else nfc(title)
             self._rule("title", line, rule)
