@@ -370,6 +370,14 @@ def _words(kind: str) -> str:
 
 
 @cache
+def _sequel_pattern() -> re.Pattern:
+    """`sequel to X`, `Linklater's sequel to X`, `the prequel to X`, `follows X` (vocab/series.csv)."""
+    v = vocab()
+    cues = "|".join(re.escape(c) for c in sorted((*v.sequel_cues, *v.prequel_cues), key=len, reverse=True))
+    return re.compile(rf"\b(?P<cue>{cues})\s+(?:[A-ZÀ-Þ][\w-]*(?:\s+[A-ZÀ-Þ][\w-]*)*['’]s\s+)?", re.I)
+
+
+@cache
 def _more_patterns() -> tuple[re.Pattern, re.Pattern]:
     """`completes the X trilogy` (the last place), and `The second film in the X trilogy, TITLE …` (before the title)."""
     ordinal = rf"(?P<ord>\d+(?:st|nd|rd|th|e|er|re|ème|\.)|{_words('ordinal')}|{_words('final')})"
@@ -475,10 +483,8 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             word = m["ord"].casefold()
             position = found[1] if word in v.finals else v.ordinals.get(word) or int(re.match(r"\d+", word)[0])
             return found[0], position, run.line, f"prose: the {m['ord']} {m['noun']} of a series, before the title"
-        for cue in (*v.sequel_cues, *v.prequel_cues):
-            at = re.search(rf"\b{re.escape(cue)}\s+(?:[A-ZÀ-Þ][\w-]*(?:\s+[A-ZÀ-Þ][\w-]*)*['’]s\s+)?", after, re.I)
-            if not at:
-                continue
+        for at in _sequel_pattern().finditer(after):
+            cue = at["cue"].casefold()
             rest = after[at.end():]
             target = next((r for r in runs if r.paragraph == run.paragraph and r.start >= run.end
                            and rest.startswith(" ".join(r.text.split()))), None)
