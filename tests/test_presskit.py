@@ -516,12 +516,20 @@ def test_competing_titles_are_refused_naming_both():
     assert "'The Conversation' (line 6)" in error.message
 
 
-def test_refused_kit_lands_nothing(tmp_path):
+def test_refused_kits_land_nothing(tmp_path, capsys):
     from filmgraph.cli import main
+    from filmgraph.store import open_store
 
     store = tmp_path / "store"
+    assert main(["ingest", "--store", str(store), str(KITS / "godfather-ii.txt")]) == 0
+    with open_store(str(store)) as s:
+        before = s.named_graphs()
     code = main(["ingest", "--store", str(store), str(KITS / "godfather-ii-ambiguous.txt"), str(FIXTURES / "no-title.txt")])
     assert code == 2
+    err = capsys.readouterr().err
+    assert "ambiguous title" in err and "no title found" in err
+    with open_store(str(store)) as s:
+        assert s.named_graphs() == before
 
 
 def test_title_line_settles_the_title_and_part_ii_is_the_series():
