@@ -689,3 +689,13 @@ def test_compact_sequel_kit_with_the_title_cited_with_its_year():
 )
 def test_series_wordings(text, series):
     assert _prose(text, header="Year: 2005\nDirector: Jane Roe\nCast: Al Pacino, Choi Min-sik\n").series == series
+
+
+@pytest.mark.parametrize(
+    ("value", "date"),
+    [("Wednesday, 23 July 2004", datetime.date(2004, 7, 23)), ("mercredi 31 mai 1995", datetime.date(1995, 5, 31)),
+     ("Mittwoch, 20. August 1998", datetime.date(1998, 8, 20)), ("May 4th 1979", datetime.date(1979, 5, 4))],
+)
+def test_release_dates_in_many_forms(value, date):
+    record = _prose("FOO tells the story of a man.", header=f"Year: 2004\nUK Release Date: {value}\n")
+    assert record.releases == [Release("GB", "cinema", date)]

@@ -13,9 +13,11 @@ from filmgraph.readers.presskit.vocab import key
 
 _COLUMNS = re.compile(r"\s*\.{3,}\s*|\t+\s*|\s{2,}|\s+[—–]\s+|\s+-\s+|\s*:\s+")
 _AS = re.compile(r"^(?P<left>.+?)\s+(?:as|als|dans le rôle de)\s+(?P<right>.+)$")
-_ACTOR_HEADERS = frozenset({"actor", "actors", "actress", "cast", "acteur", "acteurs", "interprète", "darsteller",
-                            "darstellerin", "schauspieler", "performer", "voice"})
-_CHARACTER_HEADERS = frozenset({"character", "characters", "role", "roles", "rôle", "personnage", "rolle", "figur", "part"})
+_ACTOR_HEADERS = frozenset({"actor", "actors", "actress", "cast", "acteur", "acteurs", "actrice", "comédien",
+                            "comédienne", "interprète", "interprètes", "darsteller", "darstellerin", "schauspieler",
+                            "schauspielerin", "besetzung", "performer", "voice", "played by"})
+_CHARACTER_HEADERS = frozenset({"character", "characters", "role", "roles", "rôle", "rôles", "personnage", "personnages",
+                                "rolle", "rollen", "figur", "part"})
 _FILMOGRAPHY = (
     re.compile(r"^(?P<y>1[89]\d\d|20\d\d)\s*(?:[–—-]|\t|\s)\s*(?P<t>.+)$"),
     re.compile(r"^(?P<t>.+?)\s*\((?P<y>1[89]\d\d|20\d\d)\)(?P<rest>.*)$"),

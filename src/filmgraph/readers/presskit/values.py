@@ -33,6 +33,7 @@ _DMY_NUM = re.compile(r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})$")
 _ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _TBC = re.compile(r"^(?:tbc|tba|tbd|to be confirmed|to be announced|to be determined|n\.?\s?c\.?|à venir|noch offen)\.?$", re.I)
 _DATE_LANGUAGES = ["en", "fr", "de"]
+_HAS_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 
 class BadDate(ValueError):
@@ -55,6 +56,8 @@ def date(text: str) -> datetime.date | None:
             return _dateparser(text)
     elif m := (_DMY_NUM.match(text) or _ISO.match(text)):
         parts = (int(m["y"]), int(m["m"]), int(m["d"]))
+    elif _HAS_YEAR.search(text) and any(c.isalpha() for c in text) and len(text) <= 40:
+        return _dateparser(text)
     if parts is None:
         return None
     try:
