@@ -76,7 +76,7 @@ _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del"
 _CHARACTER_CONNECTORS = frozenset({"the", "of", "von", "van", "de", "da", "di", "le", "la"})
 _SENTENCE_STARTERS = frozenset({
     "de", "le", "la", "les", "un", "une", "avec", "pendant", "entre", "dans", "après", "der", "die", "das", "ein", "eine",
-    "im", "am", "als", "mit", "deputy", "corporal", "private",
+    "im", "am", "als", "mit",
     "meanwhile", "then", "when", "and", "but", "here", "there", "now", "later", "finally", "after",
     "before", "while", "as", "in", "on", "at", "with", "young", "old", "his", "her", "their", "its",
     "our", "this", "that", "so", "yet", "soon", "once", "even", "only", "also", "both", "where",
