@@ -27,9 +27,6 @@ _LIMITED = re.compile(r"^limited(?:\s+release)?(?:\s*[-–—:,]\s*(?P<city>.+))
 _BOX_WORDS = re.compile(r"\b(?:trilogy|quadrilogy|collection|box|set|coffret|edition|édition|saga|complete|intégrale)\b", re.I)
 _CREW_FIELDS = frozenset({"producer", "cinematographer", "editor", "composer", "production_designer"})
 _PEOPLE_FIELDS = frozenset({"directors", "writers"})
-_TABLE_HEADERS = frozenset(
-    "territory date distributor country pays land datum verleih distributeur release medium funktion name credit "
-    "position fonction nom role department kinostart sortie release date".split()) | {"release date", "date de sortie"}
 _TABLE_CHARS = "|-: +=\t"
 _BRACKETED_FIELD = re.compile(r"^\s*\(.*:.*\)\s*$")
 _CAST_SPLIT = re.compile(r"\s*,\s*(?![^()]*\))")
@@ -92,7 +89,7 @@ class HeaderFields:
 
     def _table_row(self, cells: list[str], line: int, section: Section, where: str) -> None:
         cells = [c for c in cells]
-        if not cells or all(key(c) in _TABLE_HEADERS for c in cells if c):
+        if not cells or all(key(c) in vocab().header_columns for c in cells if c):
             return
         label, rest = cells[0], [c for c in cells[1:] if c and c not in ("—", "-", "–")]
         value = rest[0] if rest else ""

@@ -9,15 +9,10 @@ from dataclasses import dataclass
 
 from filmgraph.identity import fold, nfc
 from filmgraph.readers.presskit.fields import table_cells, unmark
-from filmgraph.readers.presskit.vocab import key
+from filmgraph.readers.presskit.vocab import key, vocab
 
 _COLUMNS = re.compile(r"\s*\.{3,}\s*|\t+\s*|\s{2,}|\s+[—–]\s+|\s+-\s+|\s*:\s+")
 _AS = re.compile(r"^(?P<left>.+?)\s+(?:as|als|dans le rôle de)\s+(?P<right>.+)$")
-_ACTOR_HEADERS = frozenset({"actor", "actors", "actress", "cast", "acteur", "acteurs", "actrice", "comédien",
-                            "comédienne", "interprète", "interprètes", "darsteller", "darstellerin", "schauspieler",
-                            "schauspielerin", "besetzung", "performer", "voice", "played by"})
-_CHARACTER_HEADERS = frozenset({"character", "characters", "role", "roles", "rôle", "rôles", "personnage", "personnages",
-                                "rolle", "rollen", "figur", "part"})
 _FILMOGRAPHY = (
     re.compile(r"^(?P<y>1[89]\d\d|20\d\d)\s*(?:[–—-]|\t|\s)\s*(?P<t>.+)$"),
     re.compile(r"^(?P<t>.+?)\s*\((?P<y>1[89]\d\d|20\d\d)\)(?P<rest>.*)$"),
@@ -49,10 +44,11 @@ def pairs(lines: list[tuple[int, str]]) -> tuple[list[Pair], list[tuple[int, str
             cells = [c for c in cells if c]
             if len(cells) >= 2:
                 heads = [key(c) for c in cells[:2]]
-                if heads[0] in _ACTOR_HEADERS and heads[1] in _CHARACTER_HEADERS:
+                v = vocab()
+                if heads[0] in v.actor_columns and heads[1] in v.character_columns:
                     declared = "actor-first"
                     continue
-                if heads[0] in _CHARACTER_HEADERS and heads[1] in _ACTOR_HEADERS:
+                if heads[0] in v.character_columns and heads[1] in v.actor_columns:
                     declared = "character-first"
                     continue
                 rows.append(Pair(no, cells[0], cells[1]))

@@ -227,14 +227,6 @@ def _territories(text: str) -> tuple[str, ...] | None:
     return tuple(found) or None
 
 
-MEDIA = {
-    "cinema": "cinema", "theatrical": "cinema", "theatre": "cinema", "theater": "cinema", "salles": "cinema",
-    "en salles": "cinema", "kino": "cinema",
-    "dvd": "dvd", "video": "dvd", "vidéo": "dvd", "home video": "dvd", "vhs": "dvd",
-    "blu-ray": "bluray", "bluray": "bluray", "blu ray": "bluray", "bd": "bluray",
-    "streaming": "streaming", "vod": "streaming", "digital": "streaming",
-    "tv": "television", "television": "television", "télévision": "television", "fernsehen": "television",
-}
 _MEDIA_SPLIT = re.compile(r"\s*(?:/|&|\s+and\s+|\s+et\s+|\s+und\s+|,)\s*")
 
 
@@ -253,7 +245,7 @@ def media(text: str) -> list[str] | None:
 def media_uncached(text: str) -> list[str] | None:
     found: list[str] = []
     for part in _MEDIA_SPLIT.split(key(text)):
-        medium = MEDIA.get(part.strip())
+        medium = vocab().media.get(part.strip())
         if medium is None:
             return None
         if medium not in found:

@@ -46,6 +46,10 @@ class Vocab:
     sequel_cues: tuple[str, ...]
     prequel_cues: tuple[str, ...]
     certificates: tuple[tuple[str, re.Pattern], ...]
+    actor_columns: frozenset[str]
+    character_columns: frozenset[str]
+    header_columns: frozenset[str]
+    media: dict[str, str]
 
     def phrase_kind(self, text: str, kinds: tuple[str, ...]) -> str | None:
         """The first of `kinds` one of whose phrases occurs in `text` as whole words."""
@@ -76,6 +80,7 @@ def vocab() -> Vocab:
     words = _rows("series.csv")
     by_kind = lambda kind: [r for r in words if r["kind"] == kind]  # noqa: E731
     certificates = tuple((r["territory"], re.compile(rf"^\s*{r['pattern']}", re.I)) for r in _rows("certificates.csv"))
+    columns = _rows("columns.csv")
     return Vocab(
         labels=labels,
         implies=implies,
@@ -91,4 +96,8 @@ def vocab() -> Vocab:
         sequel_cues=tuple(sorted((r["word"] for r in by_kind("sequel")), key=len, reverse=True)),
         prequel_cues=tuple(sorted((r["word"] for r in by_kind("prequel")), key=len, reverse=True)),
         certificates=certificates,
+        actor_columns=frozenset(key(r["word"]) for r in columns if r["kind"] == "actor"),
+        character_columns=frozenset(key(r["word"]) for r in columns if r["kind"] == "character"),
+        header_columns=frozenset(key(r["word"]) for r in columns if r["kind"] == "header"),
+        media={key(r["word"]): r["medium"] for r in _rows("media.csv")},
     )
