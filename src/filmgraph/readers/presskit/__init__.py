@@ -15,7 +15,7 @@ import hashlib
 
 from filmgraph.errors import InputError
 from filmgraph.readers.presskit.reader import Reader
-from filmgraph.readers.text import extract_text
+from filmgraph.readers.text import cite_pages, extract_text
 from filmgraph.record import FilmRecord, ReaderWarning
 
 __all__ = ["read_presskit", "title_case"]
@@ -30,10 +30,11 @@ def read_presskit(path: str, data: bytes | None = None) -> tuple[list[FilmRecord
         except OSError as e:
             raise InputError(f"cannot read: {e.strerror}", path=path) from None
     extracted = extract_text(path, data)
-    reader = Reader(path, extracted.text, extracted.kind == "markdown")
+    reader = Reader(path, extracted.text, extracted.markdown)
     reader.record.source.pages = extracted.pages
     reader.record.source.sha256 = hashlib.sha256(data).hexdigest()
-    reader.read()
+    with cite_pages(extracted, reader.warnings):
+        reader.read()
     return [reader.record], reader.warnings
 
 

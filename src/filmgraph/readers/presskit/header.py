@@ -261,6 +261,8 @@ class HeaderFields:
                 elif tag not in target:
                     target.append(tag)
         self._rule("languages", line, rule)
+        if self.record.subtitles:
+            self._rule("subtitles", line, rule)
 
     def _runtime(self, territories: list[str], value: str, line: int, rule: str) -> None:
         brackets = BRACKETS.findall(value)
@@ -367,4 +369,4 @@ class HeaderFields:
                 tech.formats.append(value)
             else:
                 continue
-            self._rule(f"technical.{kind}", line, rule)
+            self._rule(f"technical.{kind}s" if kind == "format" else f"technical.{kind}", line, rule)
