@@ -51,6 +51,9 @@ def test_an_ambiguous_date_is_refused_naming_both_readings():
 
 def test_territory_and_language_lists_split():
     assert values.territories("UK / Denmark") == ["GB", "DK"]
+    assert values.territories("UK / Ghana") == ["GB", "GH"]  # every ISO 3166-1 country (codes.py, issue 11)
+    assert values.territories("Trinidad and Tobago") == ["TT"] and values.territories("UK and Ghana") == ["GB", "GH"]
+    assert values.languages("Sicilian") == ["scn"]
     assert values.territories("USA & UK") == ["US", "GB"]
     assert values.languages("Danish / Swedish") == ["da", "sv"]
     with pytest.raises(values.ValueProblem, match="Narnia"):
@@ -91,14 +94,14 @@ def test_csv_people_cells_split_like_press_kits(tmp_path):
 def test_csv_runtimes_dates_and_territories_like_press_kits(tmp_path):
     """Before: `104 min`, `1h 52m` and `14/02/2020` were refused in CSV; `UK / Denmark` was not split."""
     result = _read(tmp_path, "f.csv", "title,year,runtimes,releases,countries\n"
-                                      "A,2020,104 min,GB=14/02/2020,UK / Denmark\n"
+                                      "A,2020,104 min,GB=14/02/2020,UK / Ghana\n"
                                       "B,2020,1h 52m,GB dvd=14 February 2020 limited,UK\n")
     assert not result.refused, [str(r) for r in result.refused]
     a, b = result.records
     assert [r.minutes for r in a.runtimes] == [104] and [r.minutes for r in b.runtimes] == [112]
     assert a.releases[0].date == b.releases[0].date == datetime.date(2020, 2, 14)
     assert b.releases[0].limited and b.releases[0].medium == "dvd"
-    assert a.countries == ["GB", "DK"]
+    assert a.countries == ["GB", "GH"]
 
 
 def test_csv_ambiguous_date_refuses_the_row(tmp_path):
