@@ -345,3 +345,24 @@ def test_names_colliding_inside_one_record_and_across_records_swap_cleanly():
     assert [str(c.name) for c in collisions] == ["John Smith"]
     assert mapped[1].content_hash != hash_before
     ox.parse(mapped[1].nquads(), ox.RdfFormat.N_QUADS)  # still well-formed
+
+
+def test_a_unicode_iri_dereferences_through_serve(tmp_path):
+    """A node minted in another script answers over HTTP (its URL percent-encoded; headers carry URIs)."""
+    import urllib.request
+    from urllib.parse import quote
+
+    from conftest import start_filmgraph_server, stop_filmgraph_server
+
+    store = tmp_path / "s"
+    assert run_cli("ingest", "--store", str(store), "--root", str(FIXTURES), str(FIXTURES / "hostile.json")).code == 0
+    server = start_filmgraph_server(store)
+    try:
+        url = server.url + quote("id/person/三船敏郎")
+        request = urllib.request.Request(url, headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+            body = response.read().decode("utf-8")
+            assert "三船敏郎" in body and response.headers["Link"].isascii()
+    finally:
+        stop_filmgraph_server(server)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 import pyoxigraph as ox
@@ -261,7 +261,7 @@ class Site:
         return ox.serialize(desc.quads() if media in QUAD_TYPES else desc.triples(), format=fmt, prefixes=prefixes)
 
     def _alternates(self, iri: str) -> str:
-        url = self.href(iri)
+        url = quote(self.href(iri), safe=":/?#[]@!$&'()*+,;=~%")  # a header carries a URI: Unicode IRIs percent-encoded
         return ", ".join(f'<{url}.{ext}>; rel="alternate"; type="{media}"' for media, (_, ext) in RDF_TYPES.items())
 
     def _view(self, snap: Snapshot, desc) -> dict[str, Any]:
