@@ -87,7 +87,7 @@ RDF_FORMATS = {
 SUFFIX = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
 
 
-@pytest.mark.parametrize("path", [PUSHER_II, "person/zlatko-buric", "series/pusher", "graph/presskit/pusher-1996"])
+@pytest.mark.parametrize("path", [PUSHER_II, "person/zlatko-buric", "series/pusher", "graph/file/records/pusher-1996.txt"])
 def test_each_rdf_format_gives_the_same_triples(served, path):
     graphs = []
     for media, parser in RDF_FORMATS.items():
@@ -113,8 +113,8 @@ def test_a_film_description_gathers_every_record_and_keeps_which_states_what(ser
     film = rdflib.URIRef(ID + PUSHER_II)
     duration = rdflib.URIRef("https://schema.org/duration")
     by_graph = {str(g): str(o) for _, _, o, g in dataset.quads((film, duration, None, None))}
-    assert by_graph == {ID + "graph/presskit/pusher-ii-with-blood-on-my-hands-2004": "PT1H36M",
-                        ID + "graph/json/pusher-ii-with-blood-on-my-hands-2004": "PT1H40M"}
+    assert by_graph == {ID + "graph/file/records/pusher-ii-2004.txt": "PT1H36M",
+                        ID + "graph/file/records/pusher-ii-2004.json": "PT1H40M"}
 
 
 def test_html_is_the_default_for_browsers_and_unknown_or_unacceptable_is_refused(served):
@@ -199,8 +199,8 @@ def test_search_ignores_case_and_accents(served):
 
 def test_pages_for_person_series_character_record_and_home(served):
     for path, expected in [("id/person/nicolas-winding-refn", "Director"), ("id/series/pusher", "Recurring characters"),
-                           ("id/character/pusher/milo", "Zlatko"), ("id/graph/presskit/pusher-1996", "records/pusher-1996.txt"),
-                           ("id/graph/presskit/pusher-1996", "<b>conforms</b> to the shapes"),
+                           ("id/character/pusher/milo", "Zlatko"), ("id/graph/file/records/pusher-1996.txt", "records/pusher-1996.txt"),
+                           ("id/graph/file/records/pusher-1996.txt", "<b>conforms</b> to the shapes"),
                            ("id/graph/links", "linkScore"), ("", "Named queries")]:
         status, _, body = get(served.url + path, accept="text/html")
         assert status == 200 and expected in body.decode(), path

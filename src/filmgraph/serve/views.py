@@ -31,7 +31,7 @@ MEDIUM_NAMES = {FG.Cinema: "cinema", FG.DVD: "DVD", FG.BluRay: "Blu-ray", FG.Str
 
 
 def short(iri: str) -> str:
-    """A record graph or minted IRI without the base: `graph/presskit/pusher-1996`."""
+    """A record graph or minted IRI without the base: `graph/file/records/pusher-1996.txt`."""
     return iri[len(BASE_IRI):] if iri.startswith(BASE_IRI) else iri
 
 
