@@ -18,7 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parents[1]) if (p / "shared").is_dir()),
+                   ROOT.parent / "shared" / "data")
+"""Beside a checkout at /work/main, or two levels up from a worktree at /work/wt/<branch>."""
 FIXED_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: reproducible ingest times in tests
 
 

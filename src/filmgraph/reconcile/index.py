@@ -93,8 +93,11 @@ class Index:
 
     def fuzzy(self, kind: str, text: str, limit: int = 8) -> set[str]:
         """Ids whose key is close to `text`'s (typos): rapidfuzz over every key of that type."""
-        choices = self.choices.get(kind, [])
-        hits = process.extract(key(kind, text), choices, scorer=fuzz.ratio, score_cutoff=80, limit=limit)
+        choices = self.choices.get(kind)
+        if not choices:
+            return set()
+        scorer = fuzz.partial_ratio if kind == PERSON else fuzz.ratio   # a name may leave out a middle name
+        hits = process.extract(key(kind, text), choices, scorer=scorer, score_cutoff=80, limit=limit)
         table = self.keys[kind]
         return {eid for key, _, _ in hits for eid in table[key]}
 

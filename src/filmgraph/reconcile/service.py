@@ -253,6 +253,8 @@ def _people_of(film: Entity) -> set[str]:
 
 
 def _score(index: Index, kind: str, q: _Query, e: Entity) -> Scored:
+    if q.text and entity_id(q.text) == e.id:
+        return Scored(e.id, e.name, 1.0, {"id": 1.0}, method="known-id")   # the row gives the id itself
     names = [q.text] if q.text else []
     if kind == FILM:
         imdb = next((normalise_imdb(v) for v in q.strings(index, "imdb")), None)
