@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from filmgraph.errors import StoreError
 from filmgraph.identity import fold
@@ -74,6 +75,8 @@ class Index:
     """type -> title key (and the key of the title without its subtitle) -> ids."""
     choices: dict[str, list[str]]
     """type -> every distinct key, for the fuzzy pass."""
+    near: dict[str, dict[str, set[str]]]
+    """type -> a key or a key less one letter -> the keys it comes from (titles of 4 letters or more)."""
     suggest: list[tuple[str, str]]
     """(folded text from a word start, id), sorted: prefix and word matches by bisection."""
     imdb: dict[str, str] = field(default_factory=dict)
@@ -92,14 +95,23 @@ class Index:
         return found
 
     def fuzzy(self, kind: str, text: str, limit: int = 8) -> set[str]:
-        """Ids whose key is close to `text`'s (typos): rapidfuzz over every key of that type."""
-        choices = self.choices.get(kind)
-        if not choices:
+        """Ids whose key is a typing slip away from `text`'s: one edit through the deletion table
+        (a key and each of its one-letter deletions, so two keys one edit apart share an entry);
+        for long titles, where two slips still score, a rapidfuzz pass over keys of about the same
+        length. People: rapidfuzz's partial ratio, since a name may leave out a middle name."""
+        table = self.keys.get(kind)
+        if not table:
             return set()
-        scorer = fuzz.partial_ratio if kind == PERSON else fuzz.ratio   # a name may leave out a middle name
-        hits = process.extract(key(kind, text), choices, scorer=scorer, score_cutoff=80, limit=limit)
-        table = self.keys[kind]
-        return {eid for key, _, _ in hits for eid in table[key]}
+        q = key(kind, text)
+        if kind == PERSON:
+            hits = process.extract(q, self.choices[kind], scorer=fuzz.partial_ratio, score_cutoff=80, limit=limit)
+            return {eid for k, _, _ in hits for eid in table[k]}
+        near = {k for variant in _deletions(q) for k in self.near.get(kind, {}).get(variant, ())}
+        near = {k for k in near if OSA.distance(q, k, score_cutoff=1) <= 1}
+        if not near and len(q) >= LONG:
+            same_length = [k for k in self.choices[kind] if abs(len(k) - len(q)) <= len(q) // 10 + 1]
+            near = {k for k, _, _ in process.extract(q, same_length, scorer=fuzz.ratio, score_cutoff=90, limit=limit)}
+        return {eid for k in sorted(near)[:limit * 4] for eid in table[k]}
 
     def prefix(self, text: str, types: set[str] | None = None) -> Iterable[Entity]:
         """Entities with a name (or a word of it) starting with `text`, case and accents ignored:
@@ -122,6 +134,14 @@ class Index:
             else:
                 later.append(entity)
         yield from later
+
+
+LONG = 20
+"""Keys this long can differ by two slips and still score as a typo (similarity >= 0.92)."""
+
+
+def _deletions(k: str) -> set[str]:
+    return {k, *(k[:i] + k[i + 1:] for i in range(len(k)))} if len(k) >= 4 else {k}
 
 
 def key(kind: str, text: str) -> str:
@@ -239,8 +259,17 @@ def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
                 suggest.append((" ".join(ws[i:]), e.id))
         suggest.append((fold(e.id), e.id))
     keys = {k: dict(v) for k, v in table.items()}
+    near: dict[str, dict[str, set[str]]] = {}
+    for kind, by_key in keys.items():
+        if kind == PERSON:
+            continue
+        near[kind] = defaultdict(set)
+        for k in by_key:
+            for variant in _deletions(k):
+                near[kind][variant].add(k)
+        near[kind] = dict(near[kind])
     imdb = {e.imdb: e.id for e in sorted(entities.values(), key=lambda e: e.id, reverse=True) if e.imdb}
-    return Index(entities, dict(sorted(countries.items())), keys, {k: sorted(v) for k, v in keys.items()},
+    return Index(entities, dict(sorted(countries.items())), keys, {k: sorted(v) for k, v in keys.items()}, near,
                  sorted(set(suggest)), imdb, time.time())
 
 
