@@ -252,3 +252,15 @@ def test_an_ingest_lands_while_the_service_runs(films_store, tmp_path):
     while _top(_ask(client, q=_film("Bleeder", 1999))["q"]) != ("film/bleeder-1999", True):
         assert time.monotonic() < deadline, live.error
         time.sleep(0.1)
+
+
+def test_benchmark_runs_end_to_end(films_store, shared_data):
+    """bench/reconcile.py at a tiny size on the test films (never a time asserted)."""
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "reconcile.py"
+    proc = subprocess.run([sys.executable, str(bench), "--store", str(films_store), "--queries", "12", "--no-vega"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| precision |" in proc.stdout and "| recall |" in proc.stdout and "| typo |" in proc.stdout
