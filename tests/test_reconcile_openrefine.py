@@ -180,10 +180,7 @@ class Refine:
                        "columnDetails": [{"column": c, "propertyID": p, "propertyName": p}
                                          for c, p in properties.items()]}}
         self.form("apply-operations", {"project": project}, operations=json.dumps([operation]))
-        deadline = time.monotonic() + 120
-        while json.loads(self.call("get-processes", {"project": project}, write=False)[1]).get("processes"):
-            assert time.monotonic() < deadline, "reconciliation did not finish"
-            time.sleep(0.2)
+        self.wait(project)
 
     def judgments(self, project: str, column_index: int = 0) -> dict[str, dict]:
         """cell value -> its recon object (`j` the judgment, `m` the match, `c` the candidates)."""
@@ -194,11 +191,47 @@ class Refine:
                 for row in data["rows"] if row["cells"][column_index] and "r" in row["cells"][column_index]}
 
 
-def test_openrefine_reconciles_a_film_list(openrefine, service):
+    def columns(self, project: str) -> dict[str, int]:
+        """column name -> cell index."""
+        _, body = self.call("get-models", {"project": project}, write=False)
+        return {c["name"]: c["cellIndex"] for c in json.loads(body)["columnModel"]["columns"]}
+
+    def extend(self, project: str, manifest: dict, service_url: str, column: str, properties: dict[str, str]) -> None:
+        """'Add columns from reconciled values': OpenRefine asks the service's data extension."""
+        operation = {"op": "core/extend-reconciled-data", "description": f"Extend {column}",
+                     "engineConfig": {"facets": [], "mode": "row-based"}, "baseColumnName": column,
+                     "columnInsertIndex": 1, "endpoint": service_url,
+                     "identifierSpace": manifest["identifierSpace"], "schemaSpace": manifest["schemaSpace"],
+                     "extension": {"properties": [{"id": p, "name": n} for p, n in properties.items()]}}
+        self.form("apply-operations", {"project": project}, operations=json.dumps([operation]))
+        self.wait(project)
+
+    def wait(self, project: str) -> None:
+        deadline = time.monotonic() + 120
+        while json.loads(self.call("get-processes", {"project": project}, write=False)[1]).get("processes"):
+            assert time.monotonic() < deadline, "OpenRefine's process did not finish"
+            time.sleep(0.2)
+
+    def values(self, project: str) -> list[dict[str, object]]:
+        """Each row as column name -> cell value."""
+        _, body = self.call("get-rows", {"project": project, "start": 0, "limit": 100}, write=False)
+        columns = self.columns(project)
+        rows = json.loads(body)["rows"]
+        return [{name: (row["cells"][i] or {}).get("v") if i < len(row["cells"]) else None
+                 for name, i in columns.items()} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def reconciled(openrefine, service):
     refine = Refine(openrefine)
     manifest = refine.add_service(service)
     project = refine.create_project("festival list", ROWS)
     refine.reconcile(project, manifest, service, "title", "Film", {"year": "year", "director": "director"})
+    return refine, project, manifest
+
+
+def test_openrefine_reconciles_a_film_list(reconciled, service):
+    refine, project, _ = reconciled
     judged = refine.judgments(project)
     assert {title: (r["j"], r.get("m", {}).get("id")) for title, r in judged.items() if title in EXPECTED} \
         == {title: ("matched", fid) for title, fid in EXPECTED.items()}
@@ -208,3 +241,17 @@ def test_openrefine_reconciles_a_film_list(openrefine, service):
             assert candidate in [c["id"] for c in judged[title].get("c", [])]
     prefs = json.loads(refine.call("get-preference", {"name": "reconciliation.standardServices"}, write=False)[1])
     assert service in prefs["value"]
+
+
+def test_openrefine_adds_columns_from_the_store(reconciled, service):
+    refine, project, manifest = reconciled
+    before = set(refine.columns(project))
+    refine.extend(project, manifest, service, "title", {"imdb": "IMDb id", "director": "director"})
+    added = [name for name in refine.columns(project) if name not in before]   # named by the service
+    assert len(added) == 2 and "IMDb id" in added
+    director = next(name for name in added if name.startswith("director"))     # `director2`: the sheet has one
+    rows = {row["title"]: row for row in refine.values(project)}
+    assert (rows["Double Life of Veronique, The"]["IMDb id"], rows["Double Life of Veronique, The"][director]) \
+        == ("tt0101765", "Krzysztof Kieślowski")
+    assert rows["Pusher II"]["IMDb id"] == "tt0396184"
+    assert rows["Psycho"]["IMDb id"] is None    # not matched, so nothing is added
