@@ -142,6 +142,9 @@ def test_examples_are_present_or_skipped():
     ({"query": "Leif Syvester", "type": "Person", "properties": [{"pid": "film", "v": "Pusher II"}]},
      "person/leif-sylvester-petersen"),
     ({"query": "Zlatko Buric", "type": "Person"}, "person/zlatko-buric"),
+    ({"query": "Karsten Schroder", "type": "Person", "properties": [{"pid": "film", "v": "Pusher 3"}]},
+     "person/karsten-schroder"),
+    (_film("Pusher 3", 2005), "film/pusher-iii-im-the-angel-of-death-2005"),
     ({"query": "film/festen-1998"}, "film/festen-1998"),
 ])
 def test_real_list_variants_match(client, query, expected):

@@ -58,6 +58,7 @@ class Entity:
     series: str | None = None
     position: int | None = None
     films: list[str] = field(default_factory=list)
+    """A person's, series' or character's films."""
     birth_year: int | None = None
     target: TargetFilm | None = None
     """A film as the scorer sees it (labels, years, imdb, credits by name)."""
@@ -191,6 +192,7 @@ def build(store) -> Index:
     countries = {s: (f.get("name") or f.get("code") or [s.rsplit("/", 1)[-1]])[0]
                  for s, f in facts.items() if SDO.Country in f.get("type", ())}
     entities: dict[str, Entity] = {}
+    characters: dict[str, list[str]] = {}
     for iri, f in facts.items():
         kind = next((KINDS[t] for t in sorted(f.get("type", ())) if t in KINDS), None)
         if kind is None or not iri.startswith(BASE_IRI):
@@ -213,28 +215,27 @@ def build(store) -> Index:
             e.qid = next((q for q in qids if q), None)
             e.series = next((entity_id(s) for s in sorted(f.get("series", ()))), None)
             e.position = next((int(p) for p in sorted(f.get("position", ())) if p.isdigit()), None)
-            e.films = sorted({entity_id(c) for c in f.get("character", ())})
+            characters[e.id] = sorted({entity_id(c) for c in f.get("character", ())})
         elif kind == PERSON:
             e.birth_year = next((y for y in map(_year, sorted(f.get("born", ()))) if y), None)
             qids = [normalise_qid(v) for v in sorted(f.get("qid", ())) if v.startswith(WD)]
             e.qid = next((q for q in qids if q), None)
         entities[e.id] = e
-    _link_back(entities)
+    _link_back(entities, characters)
     return _tables(entities, countries)
 
 
-def _link_back(entities: dict[str, Entity]) -> None:
+def _link_back(entities: dict[str, Entity], characters: dict[str, list[str]]) -> None:
     """People get their films, series their films, characters their film; films get scorer views."""
     for e in list(entities.values()):
         if e.type != FILM:
             continue
-        characters, e.films = e.films, []
         for pid in {*e.directors, *e.cast, *e.writers}:
             if pid in entities:
                 entities[pid].films.append(e.id)
         if e.series in entities:
             entities[e.series].films.append(e.id)
-        for cid in characters:
+        for cid in characters.get(e.id, ()):
             if cid in entities:
                 entities[cid].films.append(e.id)
         credits = {role: {BASE_IRI + p: entities[p].labels for p in ids if p in entities}

@@ -285,18 +285,24 @@ def describe(index: Index, e: Entity) -> str:
 
 # ---- suggest, preview, extend -------------------------------------------------------------------
 
-def _window(items: list, cursor: Any, limit: Any) -> list:
+def _paging(cursor: Any, limit: Any) -> tuple[int, int]:
+    """(start, size) from a suggest request's `cursor` and `limit`."""
     try:
         start = max(int(cursor or 0), 0)
         size = min(max(int(limit or SUGGEST_LIMIT), 1), MAX_LIMIT)
     except ValueError:
         raise ServiceError("'cursor' and 'limit' must be whole numbers") from None
+    return start, size
+
+
+def _window(items: list, cursor: Any, limit: Any) -> list:
+    start, size = _paging(cursor, limit)
     return items[start:start + size]
 
 
 def suggest_entities(index: Index, prefix: str, types: list[str] | None, cursor: Any = 0, limit: Any = None) -> dict:
     wanted = {t for t in types or () if t in TYPES} or None
-    needed = int(cursor or 0) + min(max(int(limit or SUGGEST_LIMIT), 1), MAX_LIMIT)
+    needed = sum(_paging(cursor, limit))
     hits = []
     for e in index.prefix(prefix, wanted):
         hits.append({"id": e.id, "name": e.name, "description": describe(index, e), "notable": [_type(e.type)]})

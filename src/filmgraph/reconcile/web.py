@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -45,74 +46,57 @@ def app(store: str | LiveIndex | Index, *, options: Options | None = None, base_
         root = request.scope.get("root_path", "")
         return f"{request.url.scheme}://{request.url.netloc}{root}".rstrip("/")
 
-    async def endpoint(request: Request) -> Response:
-        try:
-            params = await _params(request)
-        except ServiceError as e:
-            return _error(str(e), e.status, None)
-        callback = request.query_params.get("callback") if request.method == "GET" else None
-        if callback is not None and not _CALLBACK.match(callback):
-            return _error("'callback' must be a JavaScript name", 400, None)
-        try:
-            if "queries" in params:
-                batch = _json(params["queries"], "queries")
-                body = await run_in_threadpool(service.reconcile, index(), batch, opts)
-            elif "extend" in params:
-                body = await run_in_threadpool(service.extend, index(), _json(params["extend"], "extend"))
-            else:
-                body = service.manifest(base(request), opts)
-        except ServiceError as e:
-            return _error(str(e), e.status, callback)
-        return _json_response(body, callback)
+    async def endpoint(request: Request) -> Any:
+        params = await _params(request)
+        if "queries" in params:
+            return await run_in_threadpool(service.reconcile, index(), _json(params["queries"], "queries"), opts)
+        if "extend" in params:
+            return await run_in_threadpool(service.extend, index(), _json(params["extend"], "extend"))
+        return service.manifest(base(request), opts)
 
-    async def suggest(request: Request) -> Response:
-        kind = request.path_params["kind"]
-        q = request.query_params
-        callback = q.get("callback")
-        if callback is not None and not _CALLBACK.match(callback):
-            return _error("'callback' must be a JavaScript name", 400, None)
-        try:
-            prefix = q.get("prefix", "")
-            if kind == "entity":
-                types = q.getlist("type") or None
-                body = service.suggest_entities(index(), prefix, types, q.get("cursor"), q.get("limit"))
-            elif kind == "type":
-                body = service.suggest_types(prefix, q.get("cursor"), q.get("limit"))
-            elif kind == "property":
-                body = service.suggest_properties(prefix, q.get("type"), q.get("cursor"), q.get("limit"))
-            else:
-                raise ServiceError(f"no suggest service for {kind!r} (entity, type, property)", 404)
-        except (ServiceError, ValueError) as e:
-            return _error(str(e), getattr(e, "status", 400), callback)
-        return _json_response(body, callback)
+    async def suggest(request: Request) -> Any:
+        kind, q = request.path_params["kind"], request.query_params
+        prefix, cursor, limit = q.get("prefix", ""), q.get("cursor"), q.get("limit")
+        if kind == "entity":
+            return service.suggest_entities(index(), prefix, q.getlist("type") or None, cursor, limit)
+        if kind == "type":
+            return service.suggest_types(prefix, cursor, limit)
+        if kind == "property":
+            return service.suggest_properties(prefix, q.get("type"), cursor, limit)
+        raise ServiceError(f"no suggest service for {kind!r} (entity, type, property)", 404)
 
-    async def preview(request: Request) -> Response:
-        eid = request.query_params.get("id", "")
-        try:
-            return HTMLResponse(service.preview(index(), eid))
-        except ServiceError as e:
-            return _error(str(e), e.status, None)
+    async def preview(request: Request) -> Any:
+        return HTMLResponse(service.preview(index(), request.query_params.get("id", "")))
 
-    async def properties(request: Request) -> Response:
-        q = request.query_params
-        callback = q.get("callback")
-        if callback is not None and not _CALLBACK.match(callback):
-            return _error("'callback' must be a JavaScript name", 400, None)
-        try:
-            body = service.propose_properties(q.get("type", ""), q.get("limit"))
-        except ServiceError as e:
-            return _error(str(e), e.status, callback)
-        return _json_response(body, callback)
+    async def properties(request: Request) -> Any:
+        return service.propose_properties(request.query_params.get("type", ""), request.query_params.get("limit"))
 
     routes = [
-        Route("/", endpoint, methods=["GET", "POST"], name="manifest"),
-        Route("/suggest/{kind}", suggest, methods=["GET"]),
-        Route("/preview", preview, methods=["GET"]),
-        Route("/properties", properties, methods=["GET"]),
+        Route("/", _answer(endpoint), methods=["GET", "POST"]),
+        Route("/suggest/{kind}", _answer(suggest), methods=["GET"]),
+        Route("/preview", _answer(preview), methods=["GET"]),
+        Route("/properties", _answer(properties), methods=["GET"]),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                              allow_headers=["*"])]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _answer(handler: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
+    """A handler's JSON (or JSONP, for GET with `callback=`) answer, or its `ServiceError` as a status
+    with an `{"error": …}` body."""
+
+    async def run(request: Request) -> Response:
+        callback = request.query_params.get("callback") if request.method == "GET" else None
+        if callback is not None and not _CALLBACK.match(callback):
+            return _error("'callback' must be a JavaScript name", 400, None)
+        try:
+            body = await handler(request)
+        except ServiceError as e:
+            return _error(str(e), e.status, callback)
+        return body if isinstance(body, Response) else _json_response(body, callback)
+
+    return run
 
 
 async def _params(request: Request) -> dict[str, str]:
