@@ -267,3 +267,16 @@ def test_benchmark_runs_end_to_end(films_store, shared_data):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "| precision |" in proc.stdout and "| recall |" in proc.stdout and "| typo |" in proc.stdout
+
+
+def test_reconcile_serve_refuses_bad_input_in_one_line(films_store, tmp_path):
+    import socket
+
+    result = run_cli("reconcile-serve", "--store", str(tmp_path / "none"))
+    assert result.code == 2 and result.err.strip() == \
+        f"filmgraph: no store at {tmp_path / 'none'} (create one with: filmgraph ingest --store {tmp_path / 'none'} PATH)"
+    result = run_cli("reconcile-serve", "--store", str(films_store), "--view-url", "http://x/id/")
+    assert result.code == 2 and "--view-url must contain {{id}}" in result.err
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        result = run_cli("reconcile-serve", "--store", str(films_store), "--port", str(busy.getsockname()[1]))
+    assert result.code == 2 and "address already in use" in result.err and "Traceback" not in result.err

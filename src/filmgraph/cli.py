@@ -414,6 +414,14 @@ def _run_reconcile_serve(args: argparse.Namespace) -> int:
         if "{{id}}" not in args.view_url:
             raise UsageError(f"--view-url must contain {{{{id}}}}: {args.view_url}")
         options.view_url = args.view_url
+    import socket
+
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {(e.strerror or str(e)).split(' (')[0].lower()} "
+                         f"(choose another --port)") from None
     service = app(_store_path(args), options=options, base_url=args.base_url)
     print(f"filmgraph: reconciliation service for {_store_path(args)} at http://{args.host}:{args.port}/",
           file=sys.stderr)

@@ -300,13 +300,15 @@ class LiveIndex:
         self._checked = 0.0
         self._building = threading.Lock()
         self.error: str | None = None
-        self.current = self._build()
+        self.current = self._build(None)
 
-    def _build(self) -> Index:
+    def _build(self, lock_timeout: float | None) -> Index:
+        """A snapshot; the first waits for a writer as any reader does, later ones give up quickly
+        (the service keeps answering from the snapshot it has)."""
         from filmgraph.store import open_store
 
         before = signature(self.location)
-        with open_store(self.location, lock_timeout=self.lock_timeout) as store:
+        with open_store(self.location, lock_timeout=lock_timeout) as store:
             index = build(store)
         self._signature = before
         return index
@@ -332,7 +334,7 @@ class LiveIndex:
 
     def _rebuild(self) -> None:
         try:
-            self.current = self._build()
+            self.current = self._build(self.lock_timeout)
             self.error = None
         except StoreError as e:
             self.error = str(e)
