@@ -42,8 +42,8 @@ def _ask(client: TestClient, **queries) -> dict:
     return r.json()
 
 
-def _film(query: str, year=None, director=None, **extra) -> dict:
-    props = []
+def _film(query: str, year=None, director=None, properties=(), **extra) -> dict:
+    props = list(properties)
     if year is not None:
         props.append({"pid": "year", "v": year})
     if director:
@@ -138,6 +138,8 @@ def test_examples_are_present_or_skipped():
     (_film("Killing, The", 1957, "Stanley Kubrik"), "film/the-killing-1956"),
     (_film("AMELIE", 2001), "film/amelie-2001"),
     (_film("Insomnia", 2002, "Christopher Nolan"), "film/insomnia-2002"),
+    (_film("Insomnia", 1997, "Erik Skjoldbjaerg"), "film/insomnia-1997"),                 # the original of a remake
+    (_film("Insomnia", properties=[{"pid": "country", "v": "NO"}]), "film/insomnia-1997"),  # a code for Norway
     ({"properties": [{"pid": "imdb", "v": "0117407"}], "type": "Film"}, "film/pusher-1996"),
     ({"query": "Leif Syvester", "type": "Person", "properties": [{"pid": "film", "v": "Pusher II"}]},
      "person/leif-sylvester-petersen"),

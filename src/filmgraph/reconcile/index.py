@@ -52,6 +52,8 @@ class Entity:
     cast: list[str] = field(default_factory=list)
     writers: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
+    """Country names; `country_codes` their ISO 3166-1 codes (a row may give either)."""
+    country_codes: list[str] = field(default_factory=list)
     runtime: int | None = None
     imdb: str | None = None
     qid: str | None = None
@@ -209,6 +211,7 @@ def build(store) -> Index:
             billed = sorted({(int(b), entity_id(p)) for b, p in (v.split(" ", 1) for v in f.get("cast", ()))})
             e.cast = list(dict.fromkeys(p for _, p in billed))
             e.countries = sorted({countries.get(c, c.rsplit("/", 1)[-1]) for c in f.get("country", ())})
+            e.country_codes = sorted({c.rsplit("/", 1)[-1] for c in f.get("country", ())})
             e.runtime = next((m for m in map(_minutes, sorted(f.get("duration", ()))) if m), None)
             e.imdb = next((normalise_imdb(v) for v in sorted(f.get("imdb", ()))), None)
             qids = [normalise_qid(v) for v in sorted(f.get("qid", ())) if v.startswith(WD) or v.startswith("Q")]

@@ -259,7 +259,7 @@ def _score(index: Index, kind: str, q: _Query, e: Entity) -> Scored:
     if kind == FILM:
         imdb = next((normalise_imdb(v) for v in q.strings(index, "imdb")), None)
         return reconcile_film(names, q.number("year"), q.strings(index, "director"), q.strings(index, "cast"),
-                              q.strings(index, "country"), imdb, e.target, e.countries)
+                              q.strings(index, "country"), imdb, e.target, e.countries + e.country_codes)
     films = [index.entities[f].labels[0] for f in e.films if f in index.entities]
     if kind == PERSON:
         return reconcile_person(names, q.strings(index, "film"), q.number("birth_year"), e.id, e.labels, films,
