@@ -174,6 +174,25 @@ def run_batches(url: str, queries: list[dict], batch: int) -> tuple[dict[int, di
     return answers, elapsed
 
 
+def suggest_latency(url: str, films: list[dict], n: int, seed: int) -> tuple[float, float]:
+    """p50 and p95 ms of entity suggest over HTTP for prefixes a person types (3 to 6 letters of a
+    title, or of a word inside it)."""
+    rng = random.Random(seed)
+    prefixes = []
+    for film in rng.sample(films, min(n, len(films))):
+        words = film["name"].split()
+        word = rng.choice(words) if rng.random() < 0.3 else film["name"]
+        prefixes.append(word[:rng.randint(3, 6)])
+    times = []
+    with httpx.Client(timeout=60) as client:
+        for prefix in prefixes:
+            started = time.perf_counter()
+            client.get(url + "suggest/entity", params={"prefix": prefix, "type": "Film"}).raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.95)]
+
+
 def vega_queries() -> list[dict]:
     rows = json.loads((SHARED / "vega" / "movies.json").read_text())
     out = []
@@ -210,6 +229,7 @@ def main() -> int:
     process, url, startup = serve(store)
     try:
         answers, elapsed = run_batches(url, queries, args.batch)
+        suggest_p50, suggest_p95 = suggest_latency(url, films, min(args.queries, 1000), args.seed)
         vega = [] if args.no_vega else vega_queries()
         vega_answers, vega_elapsed = run_batches(url, vega, args.batch) if vega else ({}, 0.0)
     finally:
@@ -241,6 +261,7 @@ def main() -> int:
     print(f"| `match: true` | {matched:,}; correct {correct:,} |")
     print(f"| precision | **{precision:.4f}** |")
     print(f"| recall | **{recall:.4f}** |")
+    print(f"| entity suggest over HTTP, p50 / p95 | {suggest_p50:.1f} / {suggest_p95:.1f} ms |")
     if vega:
         print(f"| vega titles matched automatically | {vega_matched:,} of {len(vega):,} "
               f"({len(vega) / vega_elapsed:,.0f} queries/s) |")

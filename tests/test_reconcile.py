@@ -188,6 +188,7 @@ def test_suggest_is_prefix_and_word_match_ignoring_case_and_accents(client):
     assert "film/amelie-2001" in ids("AMÉL") and "film/amelie-2001" in ids("amel")
     assert ids("veron", type="Film") == ["film/the-double-life-of-veronique-1991"]   # a word inside the title
     assert ids("mads") == ["person/mads-mikkelsen"]
+    assert ids("film/fest") == ["film/festen-1998"]                                  # an id
     assert ids("ins", type="Film") == ["film/insomnia-1997", "film/insomnia-2002"]
     assert ids("ins", type="Film", limit=1, cursor=1) == ["film/insomnia-2002"]
     assert [h["id"] for h in client.get("/suggest/property", params={"prefix": "dir", "type": "Film"}).json()["result"]] \

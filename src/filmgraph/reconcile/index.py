@@ -21,7 +21,6 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from filmgraph.errors import StoreError
-from filmgraph.identity import fold
 from filmgraph.link.candidates import normalise_imdb, normalise_qid
 from filmgraph.link.scoring import TargetFilm, title_key, words
 from filmgraph.settings import BASE_IRI
@@ -80,8 +79,10 @@ class Index:
     """type -> every distinct key, for the fuzzy pass."""
     near: dict[str, dict[str, set[str]]]
     """type -> a key or a key less one letter -> the keys it comes from (titles of 4 letters or more)."""
-    suggest: list[tuple[str, str]]
-    """(folded text from a word start, id), sorted: prefix and word matches by bisection."""
+    names: list[tuple[str, str]]
+    """(folded name, id) for every label and id, sorted: whole-name prefixes by bisection."""
+    inner: list[tuple[str, str]]
+    """(folded name from its second, third… word, id), sorted: word prefixes by bisection."""
     imdb: dict[str, str] = field(default_factory=dict)
     """IMDb id (tt…) -> film id."""
     built: float = 0.0
@@ -123,20 +124,14 @@ class Index:
         if not folded:
             return
         seen: set[str] = set()
-        later: list[Entity] = []
-        i = bisect.bisect_left(self.suggest, (folded, ""))
-        while i < len(self.suggest) and self.suggest[i][0].startswith(folded):
-            text_from, eid = self.suggest[i]
-            i += 1
-            entity = self.entities[eid]
-            if eid in seen or (types and entity.type not in types):
-                continue
-            seen.add(eid)
-            if any(" ".join(words(label)).startswith(folded) for label in entity.labels):
-                yield entity
-            else:
-                later.append(entity)
-        yield from later
+        for table in (self.names, self.inner):
+            i = bisect.bisect_left(table, (folded, ""))
+            while i < len(table) and table[i][0].startswith(folded):
+                eid = table[i][1]
+                i += 1
+                if eid not in seen and (not types or self.entities[eid].type in types):
+                    seen.add(eid)
+                    yield self.entities[eid]
 
 
 LONG = 20
@@ -251,7 +246,8 @@ def _link_back(entities: dict[str, Entity], characters: dict[str, list[str]]) ->
 
 def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
     table: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    suggest: list[tuple[str, str]] = []
+    names: list[tuple[str, str]] = []
+    inner: list[tuple[str, str]] = []
     for e in entities.values():
         for label in e.labels:
             table[e.type][key(e.type, label)].add(e.id)
@@ -259,9 +255,9 @@ def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
             if e.type != PERSON and short != label:
                 table[e.type][key(e.type, short)].add(e.id)
             ws = words(label)
-            for i in range(len(ws)):
-                suggest.append((" ".join(ws[i:]), e.id))
-        suggest.append((fold(e.id), e.id))
+            names.append((" ".join(ws), e.id))
+            inner.extend((" ".join(ws[i:]), e.id) for i in range(1, len(ws)))
+        names.append((" ".join(words(e.id)), e.id))   # an id typed as a prefix finds its entity
     keys = {k: dict(v) for k, v in table.items()}
     near: dict[str, dict[str, set[str]]] = {}
     for kind, by_key in keys.items():
@@ -274,7 +270,7 @@ def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
         near[kind] = dict(near[kind])
     imdb = {e.imdb: e.id for e in sorted(entities.values(), key=lambda e: e.id, reverse=True) if e.imdb}
     return Index(entities, dict(sorted(countries.items())), keys, {k: sorted(v) for k, v in keys.items()}, near,
-                 sorted(set(suggest)), imdb, time.time())
+                 sorted(set(names)), sorted(set(inner)), imdb, time.time())
 
 
 def signature(location: str) -> tuple:
