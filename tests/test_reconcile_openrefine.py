@@ -243,6 +243,32 @@ def test_openrefine_reconciles_a_film_list(reconciled, service):
     assert service in prefs["value"]
 
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--window-size=1280,520", "--virtual-time-budget=15000", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_openrefine_shows_the_matches_in_a_browser(reconciled, tmp_path):
+    """OpenRefine's own page, rendered by headless Chromium: matched cells link to the store's
+    films; the remake shows its candidate to choose. FILMGRAPH_SCREENSHOT=docs/openrefine-reconciled.png
+    also writes the README's picture."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium (Debian package chromium) is not installed")
+    refine, project, _ = reconciled
+    page = f"{refine.url}/project?project={project}"
+    dom = _chromium("--dump-dom", page).stdout
+    assert 'href="https://w3id.org/filmgraph/id/film/the-double-life-of-veronique-1991"' in dom
+    assert ">Pusher II: With Blood on My Hands<" in dom and ">Seven Samurai<" in dom
+    assert 'href="https://w3id.org/filmgraph/id/film/psycho-1960"' in dom    # offered, not matched
+    shot = Path(os.environ.get("FILMGRAPH_SCREENSHOT") or tmp_path / "openrefine.png")
+    _chromium(f"--screenshot={shot}", page)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_openrefine_adds_columns_from_the_store(reconciled, service):
     refine, project, manifest = reconciled
     before = set(refine.columns(project))
