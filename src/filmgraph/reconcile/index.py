@@ -168,7 +168,7 @@ _QUERY = f"""SELECT ?s ?key ?value WHERE {{
   UNION {{ ?s <{SDO.author}> ?value BIND("writer" AS ?key) }}
   UNION {{ ?s <{SDO.actor}> ?role . ?role <{SDO.actor}> ?person OPTIONAL {{ ?role <{FG.billingOrder}> ?billing }}
            BIND(CONCAT(STR(COALESCE(?billing, 9999)), " ", STR(?person)) AS ?value) BIND("cast" AS ?key) }}
-  UNION {{ ?s <https://schema.org/character> ?value BIND("character" AS ?key) }}
+  UNION {{ ?s <{SDO.character}> ?value BIND("character" AS ?key) }}
   UNION {{ ?s <{SDO.countryOfOrigin}> ?value BIND("country" AS ?key) }}
   UNION {{ ?s <{SDO.identifier}> ?value BIND("code" AS ?key) }}
   UNION {{ ?s <{SDO.duration}> ?value BIND("duration" AS ?key) }}
@@ -176,7 +176,7 @@ _QUERY = f"""SELECT ?s ?key ?value WHERE {{
   UNION {{ ?s <{FG.wikidataId}>|<{OWL}sameAs> ?value BIND("qid" AS ?key) }}
   UNION {{ ?s <{SDO.isPartOf}> ?value BIND("series" AS ?key) }}
   UNION {{ ?s <{SDO.position}> ?value BIND("position" AS ?key) }}
-  UNION {{ ?s <https://schema.org/birthDate> ?value BIND("born" AS ?key) }}
+  UNION {{ ?s <{SDO.birthDate}> ?value BIND("born" AS ?key) }}
 }}"""
 """One pass over what the service needs; the order of rows does not matter (lists are sorted after)."""
 
