@@ -320,20 +320,11 @@ class LiveIndex:
                 threading.Thread(target=self._refresh, daemon=True).start()
         return self.current
 
-    def refresh(self) -> None:
-        """Rebuild now, in the caller's thread (tests, and the first request after an ingest)."""
-        with self._building:
-            self._rebuild()
-
     def _refresh(self) -> None:
-        try:
-            self._rebuild()
-        finally:
-            self._building.release()
-
-    def _rebuild(self) -> None:
         try:
             self.current = self._build(self.lock_timeout)
             self.error = None
         except StoreError as e:
             self.error = str(e)
+        finally:
+            self._building.release()

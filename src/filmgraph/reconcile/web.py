@@ -4,7 +4,7 @@ every URL in the manifest is built from the request, so the mount point is free.
 
 CORS on every answer, as 0.2 requires; JSONP (`callback=`) on GET, as it allows; errors as HTTP
 statuses with a JSON `{"error": …}` body (400 bad request, 404 unknown id, 413 batch too large,
-503 batch too slow or no index yet).
+503 batch too slow).
 """
 
 from __future__ import annotations
