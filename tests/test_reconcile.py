@@ -230,6 +230,9 @@ def test_errors_are_statuses_with_a_message(films_store):
     r = client.post("/", data={"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(4)})})
     assert r.status_code == 413 and "limit is 3" in r.json()["error"]
     assert client.get("/properties", params={"type": "Budget"}).status_code == 400
+    slow = TestClient(app(str(films_store), options=Options(batch_seconds=0)))
+    r = slow.post("/", data={"queries": json.dumps({"q": {"query": "Festen"}})})
+    assert r.status_code == 503 and "send fewer queries" in r.json()["error"]
 
 
 def test_mounted_app_builds_its_urls_under_the_mount(films_store):

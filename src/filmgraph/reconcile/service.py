@@ -207,7 +207,7 @@ def reconcile(index: Index, batch: Any, options: Options) -> dict[str, dict]:
     deadline = time.monotonic() + options.batch_seconds
     out = {}
     for qid, q in batch.items():
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
             raise ServiceError(f"the batch took longer than {options.batch_seconds:g} s; send fewer queries "
                                f"at a time", 503)
         out[qid] = {"result": candidates(index, _parse(q))}
