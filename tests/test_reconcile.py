@@ -127,6 +127,32 @@ def test_examples_are_present_or_skipped():
 
 # ---- matching that survives real lists ----------------------------------------------------------
 
+@pytest.mark.parametrize("ours, theirs, expected", [
+    ("Infernal Affairs 2", "Infernal Affairs II", 1.0),
+    ("Rocky 5", "Rocky V", 1.0),
+    ("V for Vendetta", "5 for Vendetta", 0.0),
+    ("Toy Story 2", "Toy Story 3", 0.0),
+    ("Star Wars: Episode IV", "Star Wars: Episode V", 0.0),
+    ("Three Colors: Red", "Three Colors: White", 0.0),                  # same main title, another film
+    ("Pusher III: I'm the Angel of Death", "Pusher III: Angel of Death", 0.9),
+    ("Lgoan", "Logan", 0.6),
+    ("Seven Samurai", "Sevn Samurai", 0.86),
+])
+def test_the_scorer_reads_numerals_and_typing_slips(ours, theirs, expected):
+    from filmgraph.link.scoring import title_similarity
+
+    assert title_similarity([ours], [theirs]) == expected
+
+
+def test_missing_evidence_is_left_out_and_contradictions_block_a_match():
+    from filmgraph.link.scoring import FILM_WEIGHTS, Scored, decide_match, evidence_score
+
+    assert evidence_score({"title": 1.0, "year": 0.8, "director": None, "cast": None}, FILM_WEIGHTS) == 0.933
+    good = Scored("a", "A", 0.9, {"title": 1.0, "year": 1.0})
+    assert decide_match([good, Scored("b", "B", 0.5, {"title": 1.0, "year": 0.0})])
+    assert not decide_match([good, Scored("b", "B", 0.85, {"title": 1.0})])                 # no clear margin
+    assert not decide_match([Scored("a", "A", 0.9, {"title": 1.0, "year": 1.0, "director": 0.0})])
+
 @pytest.mark.parametrize("query, expected", [
     (_film("Double Life of Veronique, The", 1991), "film/the-double-life-of-veronique-1991"),
     (_film("La Double Vie de Veronique", 1991), "film/the-double-life-of-veronique-1991"),

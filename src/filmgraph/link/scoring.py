@@ -38,7 +38,8 @@ _NUMBER = re.compile(r"\d+")
 _ROMAN = {r: str(n) for n, r in enumerate(
     "- - ii iii iv - vi vii viii ix - xi xii xiii xiv xv xvi xvii xviii xix xx".split()) if r != "-"}
 """Roman numerals as sequels number them (`Infernal Affairs II` = `Infernal Affairs 2`); the single
-letters i, v and x are left alone: they are more often words (`V for Vendetta`, `Malcolm X`)."""
+letters i, v and x are words more often (`V for Vendetta`), so only a final V or X is read as a number
+(`Rocky V`), in `title_key`."""
 _SPELLING = (("colour", "color"), ("favourite", "favorite"), ("honour", "honor"), ("theatre", "theater"),
              ("centre", "center"), ("grey", "gray"), ("armour", "armor"), ("labour", "labor"),
              ("neighbour", "neighbor"), ("harbour", "harbor"), ("rumour", "rumor"), ("humour", "humor"))
@@ -102,11 +103,18 @@ def title_similarity(ours: Iterable[str], theirs: Iterable[str]) -> float:
             kb, sb = title_key(b), title_key(_short(b))
             if ka == kb:
                 return 1.0
-            if sa == kb or ka == sb or (sa == sb and ":" in a and ":" in b):
+            if sa == kb or ka == sb or (sa == sb and ":" in a and ":" in b and _same_subtitle(a, b)):
                 best = max(best, 0.9)
                 continue
             best = max(best, _typo(ka, kb))
     return best
+
+
+def _same_subtitle(a: str, b: str) -> bool:
+    """Two subtitles that may be one said two ways: one's words all in the other's
+    (`I'm the Angel of Death` / `Angel of Death`); `Three Colors: Red` is not `Three Colors: White`."""
+    wa, wb = set(words(a.split(": ", 1)[1])), set(words(b.split(": ", 1)[1]))
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 def year_agreement(ours: int | None, theirs: Iterable[int]) -> float | None:
