@@ -287,3 +287,16 @@ def test_openrefine_adds_columns_from_the_store(reconciled, service):
         == ("tt0101765", "Krzysztof Kieślowski")
     assert rows["Pusher II"]["IMDb id"] == "tt0396184"
     assert rows["Psycho"]["IMDb id"] is None    # not matched, so nothing is added
+
+
+def test_openrefine_reconciles_people_through_their_films(reconciled, service):
+    """The director column against people, with the title column as `film`: spellings that differ
+    (no accents, a letter missing) still find the person; someone the store does not hold is not matched."""
+    refine, project, manifest = reconciled
+    refine.reconcile(project, manifest, service, "director", "Person", {"title": "film"})
+    column = refine.columns(project)["director"]
+    judged = refine.judgments(project, column)
+    assert (judged["Krzysztof Kieslowski"]["j"], judged["Krzysztof Kieslowski"]["m"]["id"]) \
+        == ("matched", "person/krzysztof-kieslowski")
+    assert (judged["Stanley Kubrik"]["j"], judged["Stanley Kubrik"]["m"]["id"]) == ("matched", "person/stanley-kubrick")
+    assert judged["Gus Van Sant"]["j"] == "none"
