@@ -183,9 +183,18 @@ _QUERY = f"""SELECT ?s ?key ?value WHERE {{
 
 def build(store) -> Index:
     """Read a snapshot of the store (any `Backend`) into an `Index`."""
+    return index_of(read_facts(store))
+
+
+def read_facts(store) -> dict[str, dict[str, list[str]]]:
+    """subject -> key -> values: all the index needs, as plain strings (the only part that needs the store)."""
     facts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in store.query(_QUERY):
         facts[row["s"].value][row["key"].value].append(row["value"].value)
+    return facts
+
+
+def index_of(facts: dict[str, dict[str, list[str]]]) -> Index:
     countries = {s: (f.get("name") or f.get("code") or [s.rsplit("/", 1)[-1]])[0]
                  for s, f in facts.items() if SDO.Country in f.get("type", ())}
     entities: dict[str, Entity] = {}
@@ -308,7 +317,8 @@ class LiveIndex:
 
         before = signature(self.location)
         with open_store(self.location, lock_timeout=lock_timeout) as store:
-            index = build(store)
+            facts = read_facts(store)
+        index = index_of(facts)   # the lock is already released: an ingest need not wait for this part
         self._signature = before
         return index
 
