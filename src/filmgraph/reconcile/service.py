@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 import time
+from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
 from typing import Any
 
-from filmgraph import __version__
 from filmgraph.errors import FilmgraphError
 from filmgraph.link.candidates import normalise_imdb
 from filmgraph.link.scoring import Scored, decide_match, reconcile_film, reconcile_name, reconcile_person
@@ -90,6 +90,14 @@ def _type(kind: str) -> dict[str, str]:
     return {"id": kind, "name": TYPES[kind]}
 
 
+def _version() -> str:
+    """filmgraph's version as installed (read from the package metadata, not by importing the facade above us)."""
+    try:
+        return version("filmgraph")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def manifest(base: str, options: Options) -> dict[str, Any]:
     """The service manifest; `base` is the endpoint's absolute URL without a trailing slash."""
     return {
@@ -98,7 +106,7 @@ def manifest(base: str, options: Options) -> dict[str, Any]:
         "identifierSpace": BASE_IRI,
         "schemaSpace": ONTOLOGY_IRI,
         "documentation": options.documentation,
-        "serviceVersion": __version__,
+        "serviceVersion": _version(),
         "defaultTypes": [_type(k) for k in (FILM, PERSON, CHARACTER, SERIES)],
         "view": {"url": options.view_url},
         "preview": {"url": f"{base}/preview?id={{{{id}}}}", "width": 400, "height": 200},
