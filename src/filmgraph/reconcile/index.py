@@ -72,7 +72,6 @@ class Entity:
 @dataclass(slots=True)
 class Index:
     entities: dict[str, Entity]
-    country_names: dict[str, str]
     keys: dict[str, dict[str, set[str]]]
     """type -> title key (and the key of the title without its subtitle) -> ids."""
     choices: dict[str, list[str]]
@@ -85,7 +84,6 @@ class Index:
     """(folded name from its second, third… word, id), sorted: word prefixes by bisection."""
     imdb: dict[str, str] = field(default_factory=dict)
     """IMDb id (tt…) -> film id."""
-    built: float = 0.0
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -229,7 +227,7 @@ def index_of(facts: dict[str, dict[str, list[str]]]) -> Index:
             e.qid = next((q for q in qids if q), None)
         entities[e.id] = e
     _link_back(entities, characters)
-    return _tables(entities, countries)
+    return _tables(entities)
 
 
 def _link_back(entities: dict[str, Entity], characters: dict[str, list[str]]) -> None:
@@ -253,7 +251,7 @@ def _link_back(entities: dict[str, Entity], characters: dict[str, list[str]]) ->
             e.films = sorted(set(e.films), key=lambda fid: (entities[fid].year or 0, fid))
 
 
-def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
+def _tables(entities: dict[str, Entity]) -> Index:
     table: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     names: list[tuple[str, str]] = []
     inner: list[tuple[str, str]] = []
@@ -278,8 +276,8 @@ def _tables(entities: dict[str, Entity], countries: dict[str, str]) -> Index:
                 near[kind][variant].add(k)
         near[kind] = dict(near[kind])
     imdb = {e.imdb: e.id for e in sorted(entities.values(), key=lambda e: e.id, reverse=True) if e.imdb}
-    return Index(entities, dict(sorted(countries.items())), keys, {k: sorted(v) for k, v in keys.items()}, near,
-                 sorted(set(names)), sorted(set(inner)), imdb, time.time())
+    return Index(entities, keys, {k: sorted(v) for k, v in keys.items()}, near, sorted(set(names)),
+                 sorted(set(inner)), imdb)
 
 
 def signature(location: str) -> tuple:
