@@ -163,6 +163,7 @@ def test_missing_evidence_is_left_out_and_contradictions_block_a_match():
     (_film("Seven Samuari", 1954, "Akira Kurosawa"), "film/seven-samurai-1954"),
     (_film("Killing, The", 1957, "Stanley Kubrik"), "film/the-killing-1956"),
     (_film("AMELIE", 2001), "film/amelie-2001"),
+    (_film("Killing, The (1956)"), "film/the-killing-1956"),                      # the year in the title cell
     (_film("Insomnia", 2002, "Christopher Nolan"), "film/insomnia-2002"),
     (_film("Insomnia", 1997, "Erik Skjoldbjaerg"), "film/insomnia-1997"),                 # the original of a remake
     (_film("Insomnia", properties=[{"pid": "country", "v": "NO"}]), "film/insomnia-1997"),  # a code for Norway
@@ -184,6 +185,7 @@ def test_real_list_variants_match(client, query, expected):
     (_film("Insomnia"), None),                                             # two namesakes, nothing to tell them apart
     (_film("Infernal Affairs 3", 2003), "film/infernal-affairs-ii-2003"),  # another number is another film
     (_film("Pusher", 2004), "film/pusher-1996"),                           # 8 years off
+    (_film("Psycho (1998)"), "film/psycho-1960"),                          # the remake, its year in the cell
     ({"properties": [{"pid": "imdb", "v": "tt0117407"}], "query": "Festen", "type": "Film"}, "film/festen-1998"),
 ])
 def test_other_films_are_not_matched(client, query, wrong):

@@ -9,6 +9,7 @@ country and IMDb id) and the same rules, read the other way round; each candidat
 from __future__ import annotations
 
 import html
+import re
 import time
 from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
@@ -194,6 +195,10 @@ class _Query:
         return None
 
 
+_TITLE_YEAR = re.compile(r"^(.+?)\s*\((\d{4})\)\s*$")
+"""`Usual Suspects, The (1995)`: lists often carry the year in the title cell."""
+
+
 def _parse(q: dict) -> _Query:
     t = q.get("type")
     types = [t] if isinstance(t, str) else list(t or [])
@@ -203,7 +208,12 @@ def _parse(q: dict) -> _Query:
     for p in q.get("properties") or []:
         vs = p["v"] if isinstance(p["v"], list) else [p["v"]]
         values.setdefault(p["pid"], []).extend(vs)
-    return _Query(q.get("query", "").strip(), known, limit, values)
+    text = q.get("query", "").strip()
+    with_year = _TITLE_YEAR.match(text)
+    if with_year:
+        text = with_year.group(1)
+        values.setdefault("year", [with_year.group(2)])
+    return _Query(text, known, limit, values)
 
 
 def reconcile(index: Index, batch: Any, options: Options) -> dict[str, dict]:
