@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 import time
-from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from filmgraph.errors import FilmgraphError
 from filmgraph.link.candidates import normalise_imdb
 from filmgraph.link.scoring import Scored, decide_match, reconcile_film, reconcile_name, reconcile_person
 from filmgraph.reconcile.index import CHARACTER, FILM, PERSON, SERIES, Entity, Index, entity_id
-from filmgraph.settings import BASE_IRI, ONTOLOGY_IRI
+from filmgraph.settings import BASE_IRI, ONTOLOGY_IRI, VERSION
 
 TYPES = {FILM: "Film", PERSON: "Person", SERIES: "Series", CHARACTER: "Character"}
 TYPE_DESCRIPTIONS = {FILM: "a film (schema:Movie)", PERSON: "a person credited on a film (schema:Person)",
@@ -91,14 +90,6 @@ def _type(kind: str) -> dict[str, str]:
     return {"id": kind, "name": TYPES[kind]}
 
 
-def _version() -> str:
-    """filmgraph's version as installed (read from the package metadata, not by importing the facade above us)."""
-    try:
-        return version("filmgraph")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def manifest(base: str, options: Options) -> dict[str, Any]:
     """The service manifest; `base` is the endpoint's absolute URL without a trailing slash."""
     return {
@@ -107,7 +98,7 @@ def manifest(base: str, options: Options) -> dict[str, Any]:
         "identifierSpace": BASE_IRI,
         "schemaSpace": ONTOLOGY_IRI,
         "documentation": options.documentation,
-        "serviceVersion": _version(),
+        "serviceVersion": VERSION,
         "defaultTypes": [_type(k) for k in (FILM, PERSON, CHARACTER, SERIES)],
         "view": {"url": options.view_url},
         "preview": {"url": f"{base}/preview?id={{{{id}}}}", "width": 400, "height": 200},
