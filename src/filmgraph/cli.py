@@ -404,7 +404,7 @@ def _run_reconcile_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from filmgraph.errors import UsageError
-    from filmgraph.reconcile import Options, app
+    from filmgraph.reconcile import LiveIndex, Options, app
 
     options = Options()
     if args.view_url:
@@ -419,7 +419,8 @@ def _run_reconcile_serve(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {(e.strerror or str(e)).split(' (')[0].lower()} "
                          f"(choose another --port)") from None
-    service = app(_store_path(args), options=options, base_url=args.base_url)
+    service = app(LiveIndex(_store_path(args), wait=args.settings.lock_timeout), options=options,
+                  base_url=args.base_url)
     print(f"filmgraph: reconciliation service for {_store_path(args)} at http://{args.host}:{args.port}/",
           file=sys.stderr)
     uvicorn.run(service, host=args.host, port=args.port, log_level="warning")

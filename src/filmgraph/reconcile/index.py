@@ -298,7 +298,10 @@ class LiveIndex:
     Requests read `current` and never wait for a rebuild; a rebuild that finds the store locked by a
     writer tries again at the next check."""
 
-    def __init__(self, location: str, *, check_every: float = 1.0, lock_timeout: float = 2.0):
+    def __init__(self, location: str, *, wait: float | None = None, check_every: float = 1.0,
+                 lock_timeout: float = 2.0):
+        """`wait`: how long the first read waits for a writer (the settings' lock timeout; None, the
+        store's default); `lock_timeout`: how long a later, background read does."""
         self.location = location
         self.check_every = check_every
         self.lock_timeout = lock_timeout
@@ -306,7 +309,7 @@ class LiveIndex:
         self._checked = 0.0
         self._building = threading.Lock()
         self.error: str | None = None
-        self.current = self._build(None)
+        self.current = self._build(wait)
 
     def _build(self, lock_timeout: float | None) -> Index:
         """A snapshot; the first waits for a writer as any reader does, later ones give up quickly
