@@ -493,11 +493,63 @@ def _run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---- reconcile-serve ----------------------------------------------------------------------------
+
+def _add_reconcile_serve(sub) -> None:
+    p = sub.add_parser("reconcile-serve", help="serve the store as a reconciliation service for OpenRefine",
+                       description="Serve the store as a W3C Reconciliation Service (API 0.2): OpenRefine "
+                                   "matches a column of titles or names against the store's films and people. "
+                                   "The service reads the store in a few seconds, then notices ingests and "
+                                   "re-reads it; it holds the store's lock only while reading.",
+                       epilog="examples:\n"
+                              "  filmgraph reconcile-serve --store films --port 8765\n"
+                              "  (in OpenRefine: Reconcile > Start reconciling > Add standard service >\n"
+                              "   http://127.0.0.1:8765/)\n"
+                              "  filmgraph reconcile-serve --view-url 'http://127.0.0.1:8000/id/{{id}}'",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    p.add_argument("--view-url", metavar="TEMPLATE", default=None,
+                   help="where an entity's page is, with {{id}} for its id such as film/pusher-1996 "
+                        "(default: the entity's IRI)")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="the service's public URL, when a proxy puts it elsewhere (default: from each request)")
+    p.set_defaults(run=_run_reconcile_serve)
+
+
+def _run_reconcile_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from filmgraph.errors import UsageError
+    from filmgraph.reconcile import LiveIndex, Options, app
+
+    options = Options()
+    if args.view_url:
+        if "{{id}}" not in args.view_url:
+            raise UsageError(f"--view-url must contain {{{{id}}}}: {args.view_url}")
+        options.view_url = args.view_url
+    import socket
+
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {(e.strerror or str(e)).split(' (')[0].lower()} "
+                         f"(choose another --port)") from None
+    service = app(LiveIndex(_store_path(args), wait=args.settings.lock_timeout), options=options,
+                  base_url=args.base_url)
+    print(f"filmgraph: reconciliation service for {_store_path(args)} at http://{args.host}:{args.port}/",
+          file=sys.stderr)
+    uvicorn.run(service, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
 VERBS: list[Callable] = [_add_read, _add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
-                         _add_serve]
+                         _add_serve, _add_reconcile_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:
