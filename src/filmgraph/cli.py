@@ -26,15 +26,39 @@ The store is ./filmgraph-store unless --store or FILMGRAPH_STORE says otherwise.
 exit codes: 0 ok, 1 data does not conform (or no match), 2 usage or input error."""
 
 
-def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR", default=None,
-                        help="store folder (default: $FILMGRAPH_STORE or ./filmgraph-store)")
+def _store_option(parser: argparse.ArgumentParser, *, endpoint_alias: bool = False) -> None:
+    names = ("--store", "--endpoint") if endpoint_alias else ("--store",)
+    parser.add_argument(*names, dest="store", metavar="DIR|URL", default=None,
+                        help="store folder, or a SPARQL server's http(s):// URL (default: $FILMGRAPH_STORE or "
+                             "./filmgraph-store)" + ("; --endpoint is the same option" if endpoint_alias else ""))
+    parser.add_argument("--auth", metavar="USER:PASS",
+                        help="credentials for a SPARQL server, basic or digest as it asks (default: $FILMGRAPH_AUTH)")
 
 
 def _store_path(args: argparse.Namespace) -> str:
     from filmgraph.settings import Settings
 
     return args.store or Settings().store
+
+
+def _open(args: argparse.Namespace, *, write: bool = False, **options):
+    """The backend `--store` names (a folder or a server URL), with `--auth` credentials."""
+    from filmgraph.errors import UsageError
+    from filmgraph.store import open_store
+    from filmgraph.store.base import is_remote
+
+    location = _store_path(args)
+    auth = None
+    if getattr(args, "auth", None):
+        if not is_remote(location):
+            raise UsageError("--auth goes with a SPARQL server (--store http://...)")
+        user, sep, password = args.auth.partition(":")
+        if not sep:
+            raise UsageError("--auth takes USER:PASS")
+        auth = (user, password)
+    if is_remote(location):
+        return open_store(location, write=write, auth=auth, **options)
+    return open_store(location, write=write)
 
 
 def _err(message: str) -> None:
@@ -60,10 +84,9 @@ def _add_ingest(sub) -> None:
 def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.ingest import ingest, progress_printer
     from filmgraph.readers import expand_paths
-    from filmgraph.store import open_store
 
     files = list(expand_paths(args.paths))
-    with open_store(_store_path(args), write=True) as store:
+    with _open(args, write=True) as store:
         report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
                         **_ingest_options(args))
     if not args.quiet:
@@ -108,9 +131,8 @@ def _add_export(sub) -> None:
 
 def _run_export(args: argparse.Namespace) -> int:
     from filmgraph.export import export
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         if args.output:
             tmp = f"{args.output}.partial"
             try:
@@ -137,9 +159,8 @@ def _add_stats(sub) -> None:
 
 def _run_stats(args: argparse.Namespace) -> int:
     from filmgraph.stats import stats
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         for name, count in stats(store):
             print(f"{name:<18}{count:>10}")
     return EXIT_OK
@@ -155,6 +176,7 @@ def _add_link(sub) -> None:
   filmgraph link --target wikidata --contact you@example.org --dry-run > review.tsv
   filmgraph link --target wikidata --decisions review.tsv
   filmgraph link --target wikidata --endpoint http://127.0.0.1:7878/query --type film
+  filmgraph link --store http://127.0.0.1:8890/sparql --target wikidata --dry-run
 
 Edit the decision column of a review table (accept / reject) and pass it with --decisions: it is
 honoured on every later run. The public endpoints need a contact (--contact or FILMGRAPH_CONTACT).
@@ -180,7 +202,6 @@ def _run_link(args: argparse.Namespace) -> int:
     from filmgraph.link import link, load_profile, open_client, read_decisions, review_table, summary, write_links
     from filmgraph.link.scoring import MIN_SCORE
     from filmgraph.mapping import ingest_time
-    from filmgraph.store import open_store
 
     profile = load_profile(args.target)
     min_score = MIN_SCORE if args.min_score is None else args.min_score
@@ -189,14 +210,14 @@ def _run_link(args: argparse.Namespace) -> int:
     decisions = read_decisions(args.decisions, profile) if args.decisions else {}
     client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh)
     types = ("film", "person") if args.type == "all" else (args.type,)
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         run = link(store, profile, client, types=types, min_score=min_score, decisions=decisions,
                    scan=not profile.is_public(client.endpoint))
     if args.dry_run:
         sys.stdout.write(review_table(run))
         print(summary(run), file=sys.stderr)
     else:
-        with open_store(_store_path(args), write=True) as store:
+        with _open(args, write=True) as store:
             count = write_links(store, run, types, ingest_time())
         print(summary(run))
         print(f"links graph: {count} triples")
@@ -211,7 +232,7 @@ QUERY_EPILOG = """examples:
   filmgraph query film-cast -p film=Pusher --format csv
   filmgraph query my-question.rq --format json --limit 100
   filmgraph query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }'
-  filmgraph query series-order -p series=Pusher --endpoint http://127.0.0.1:7878/query
+  filmgraph query series-order -p series=Pusher --store http://127.0.0.1:7878/query
 
 People and series match in any spelling (case and accents aside); titles match exactly as the
 records spell them. Find a name by a fragment with: filmgraph query find -p text=...
@@ -222,7 +243,7 @@ def _add_query(sub) -> None:
     p = sub.add_parser("query", help="run a named query, a .rq file or SPARQL text",
                        description="Run SPARQL (SELECT, ASK, CONSTRUCT or DESCRIBE) on the store or on a SPARQL 1.1 endpoint.",
                        epilog=QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _store_option(p)
+    _store_option(p, endpoint_alias=True)
     p.add_argument("query", nargs="?", metavar="NAME|FILE.rq", help="a query from the library (see: filmgraph queries) or a .rq file")
     p.add_argument("--sparql", metavar="TEXT", help="SPARQL text to run instead of a named query")
     p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
@@ -233,26 +254,15 @@ def _add_query(sub) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="stop after N rows (or triples)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="stop a query that runs longer than S seconds (default: $FILMGRAPH_QUERY_TIMEOUT or 30)")
-    p.add_argument("--endpoint", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the store")
-    p.add_argument("--auth", metavar="USER:PASS", help="HTTP basic credentials for --endpoint")
     p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
-                   help="an extra HTTP header for --endpoint (repeatable)")
+                   help="an extra HTTP header for a SPARQL server (repeatable)")
     p.set_defaults(run=_run_query)
 
 
 def _query_backend(args: argparse.Namespace, timeout: float):
-    """The embedded store, or the endpoint with its credentials and headers."""
+    """The store or server `--store`/`--endpoint` names, with its credentials and headers."""
     from filmgraph.errors import UsageError
-
-    if not args.endpoint:
-        if args.auth or args.header:
-            raise UsageError("--auth and --header go with --endpoint")
-        from filmgraph.store import open_store
-
-        return open_store(_store_path(args))
-    if args.store:
-        raise UsageError("give --store or --endpoint, not both")
-    from filmgraph.store.remote import RemoteStore
+    from filmgraph.store.base import is_remote
 
     headers = []
     for item in args.header:
@@ -260,13 +270,11 @@ def _query_backend(args: argparse.Namespace, timeout: float):
         if not sep or not name.strip():
             raise UsageError(f"--header takes 'Name: value', not {item!r}")
         headers.append((name.strip(), value.strip()))
-    auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep:
-            raise UsageError("--auth takes USER:PASS")
-        auth = (user, password)
-    return RemoteStore(args.endpoint, timeout=timeout, headers=headers, auth=auth)
+    if headers and not is_remote(_store_path(args)):
+        raise UsageError("--header goes with a SPARQL server (--store http://...)")
+    if headers:
+        return _open(args, headers=headers, timeout=timeout)
+    return _open(args, timeout=timeout) if is_remote(_store_path(args)) else _open(args)
 
 
 def _run_query(args: argparse.Namespace) -> int:
@@ -351,18 +359,19 @@ exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or in
 
 def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.report import render
-    from filmgraph.store import open_store
     from filmgraph.validate import validate_paths, validate_store
+
+    from filmgraph.store.base import is_remote
 
     location = _store_path(args)
     if not args.paths:
-        with open_store(location) as store:
+        with _open(args) as store:
             report = validate_store(store)
         sys.stdout.write(render(report, args.format))
         return EXIT_OK if report.conforms else EXIT_NONCONFORMING
     options = {"mapping": args.map} if args.map else {}
-    if os.path.isdir(location):
-        with open_store(location) as store:
+    if is_remote(location) or os.path.isdir(location):
+        with _open(args) as store:
             report, unreadable, refused = validate_paths(args.paths, store, **options)
     else:
         report, unreadable, refused = validate_paths(args.paths, None, **options)

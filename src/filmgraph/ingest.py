@@ -23,7 +23,7 @@ from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, ingest_time, map_record
 from filmgraph.readers import ReadResult, expand_paths, read_file
 from filmgraph.record import ReaderWarning
-from filmgraph.store.base import Backend, WriteStats
+from filmgraph.store.base import BULK_LOAD, OPTIMIZE, Backend, WriteStats
 
 
 @dataclass(slots=True)
@@ -150,17 +150,14 @@ def ingest(
         if progress:
             progress(done)
     flush()
-    if bulk and bulk.loaded and hasattr(store, "optimize"):
+    if bulk and bulk.loaded and store.can(OPTIMIZE):
         store.optimize()
     return report
 
 
 def _can_bulk_load(store: Backend) -> bool:
-    """The bulk loader is for a first load: an empty local store that offers it."""
-    from filmgraph.store.base import BULK_LOAD
-
-    return (BULK_LOAD in getattr(store, "capabilities", ()) and hasattr(store, "bulk_add")
-            and hasattr(store, "is_empty") and store.is_empty())
+    """The bulk loader is for a first load: an empty store that offers it."""
+    return store.can(BULK_LOAD) and store.is_empty()
 
 
 class _BulkWriter:
