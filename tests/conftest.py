@@ -188,3 +188,24 @@ def scripted_endpoint():
     endpoint = ScriptedEndpoint()
     yield endpoint
     endpoint.close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """Virtuoso Open Source on 127.0.0.1 with a throwaway database, for the whole session (it takes
+    seconds to start); skipped where Debian's virtuoso-opensource is not installed."""
+    from sparql_servers import VIRTUOSO, start_virtuoso
+
+    if not VIRTUOSO:
+        pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource; .ci/run installs it)")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_writable(tmp_path_factory):
+    """A writable Oxigraph server (`oxigraph serve`) with an empty database, for the whole session."""
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-rw") / "db", read_only=False)
+    yield server
+    stop_server(server)

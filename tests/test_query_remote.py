@@ -92,13 +92,13 @@ def test_construct_and_ask_remotely(servers, local):
     assert query.run(RemoteStore(servers["plain"].query_url), ask).boolean is True
 
 
-def test_writes_are_refused_clearly(servers):
-    with pytest.raises(StoreError, match="cannot write to it yet"):
+def test_writes_need_the_server_opened_for_writing(servers):
+    with pytest.raises(StoreError, match="opened for reading: cannot write record graphs"):
         RemoteStore(servers["plain"].query_url).replace_graphs([])
 
 
 def test_http_errors_are_clear_messages(servers):
-    with pytest.raises(QueryError, match=r"no SPARQL endpoint at .*/nothing-here \(HTTP 404"):
+    with pytest.raises(StoreError, match=r"no SPARQL endpoint found at .*/nothing-here: .*HTTP 404"):
         RemoteStore(servers["plain"].url + "/nothing-here").query("ASK {}")
 
 

@@ -212,7 +212,7 @@ class RemoteStore(Backend):
             page = self._page("SELECT ?g ?s ?p ?o WHERE { " + "VALUES ?g { " + " ".join(iri(g) for g in batch)
                               + " } GRAPH ?g { ?s ?p ?o } }", 0)
             for row in page:
-                got[row["g"].value].append(ox.Triple(row["s"], row["p"], row["o"]))
+                got[row["g"].value].append(ox.Triple(row["s"], row["p"], canonical(row["o"])))
             for g in batch:
                 out[g] = got[g] if len(got[g]) == counts[g] else self._read_large(g, counts[g])
             batch.clear()
@@ -239,7 +239,7 @@ class RemoteStore(Backend):
             if not page:
                 break
             for row in page:
-                t = ox.Triple(row["s"], row["p"], row["o"])
+                t = ox.Triple(row["s"], row["p"], canonical(row["o"]))
                 seen[str(t)] = t
             offset += len(page)
         if len(seen) != count:
@@ -373,6 +373,33 @@ class RemoteStore(Backend):
         if part:
             self._update("INSERT DATA {\n" + "\n".join(part) + "\n}")
         return stats
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_BOOLEAN = ox.NamedNode(_XSD + "boolean")
+_DURATION = ox.NamedNode(_XSD + "duration")
+
+
+def canonical(term: Any) -> Any:
+    """A literal in the canonical lexical form filmgraph writes and Oxigraph keeps, from the form a
+    server hands back: Virtuoso stores an xsd:boolean as "1"/"0" and an xsd:duration as decimal
+    seconds ("6360.0" for PT1H46M), the same values in other words. Anything else as it came."""
+    if not isinstance(term, ox.Literal):
+        return term
+    if term.datatype == _BOOLEAN and term.value in ("1", "0"):
+        return ox.Literal("true" if term.value == "1" else "false", datatype=_BOOLEAN)
+    if term.datatype == _DURATION and term.value[:1].isdigit():
+        try:
+            total = float(term.value)
+        except ValueError:
+            return term
+        if total.is_integer():
+            hours, rest = divmod(int(total), 3600)
+            minutes, seconds = divmod(rest, 60)
+            text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes or not (hours or seconds) else "") \
+                + (f"{seconds}S" if seconds else "")
+            return ox.Literal(text, datatype=_DURATION)
+    return term
 
 
 def _quote(graph: str) -> str:
