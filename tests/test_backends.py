@@ -15,6 +15,7 @@ import pytest
 
 from conftest import RECORDS, ROOT, run_cli
 from filmgraph import query
+from filmgraph.errors import QueryError
 from filmgraph.export import FORMATS
 from filmgraph.store import open_store
 from filmgraph.store.remote import forget_servers
@@ -101,9 +102,18 @@ def test_export_in_every_format_is_byte_identical(loaded, reference, fmt):
     assert _export(loaded.location, fmt) == reference[fmt]
 
 
+# Virtuoso 7.2's SQL compiler fails on this query ("SQ156: Internal Optimized compiler error"): an
+# engine bug, reported to the user as one clear line (docs/scale.md).
+VIRTUOSO_BUGS = {"recurring-characters"}
+
+
 def test_every_named_query_gives_the_same_rows(loaded, sample_store):
     with open_store(loaded.location) as there, open_store(str(sample_store)) as here:
         for name, (params, _) in sorted(EXPECTED.items()):
+            if loaded.name == "virtuoso" and name in VIRTUOSO_BUGS:
+                with pytest.raises(QueryError, match="SQ156"):
+                    query.run(there, query.library()[name], params)
+                continue
             expected = query.run(here, query.library()[name], params)
             got = query.run(there, query.library()[name], params)
             assert got.rows, name

@@ -148,6 +148,8 @@ class RemoteStore(Backend):
         accept = "application/n-triples, text/turtle;q=0.9" if form == "graph" else SPARQL_JSON
         response = self.client.query(text, accept, url=self.server.query_url)
         self._check_whole(response)
+        if self.server.kind == "virtuoso":
+            return _parse_canonical(response, form, self.server.query_url)
         return _parse(response, form, self.server.query_url)
 
     def _check_whole(self, response: Response) -> None:
@@ -418,6 +420,23 @@ def _parse(response: Response, form: str, url: str) -> Any:
         return ox.parse_query_results(response.body, fmt)
     except (SyntaxError, ValueError) as e:
         raise QueryError(f"{url} sent results filmgraph cannot read ({content_type}): {e}") from None
+
+
+def _parse_canonical(response: Response, form: str, url: str) -> Any:
+    """`_parse`, with the literals a server rewrote (`canonical`) put back in canonical form."""
+    if form == "graph":
+        return [ox.Triple(t.subject, t.predicate, canonical(t.object)) for t in _parse(response, form, url)]
+    if form != "select" or response.content_type != "application/sparql-results+json":
+        return _parse(response, form, url)
+    import json
+
+    data = json.loads(response.body)
+    for binding in data.get("results", {}).get("bindings", []):
+        for value in binding.values():
+            datatype = value.get("datatype")
+            if datatype in (_BOOLEAN.value, _DURATION.value):
+                value["value"] = canonical(ox.Literal(value["value"], datatype=ox.NamedNode(datatype))).value
+    return ox.parse_query_results(json.dumps(data).encode(), ox.QueryResultsFormat.JSON)
 
 
 def _size(mapped: Any) -> int:
