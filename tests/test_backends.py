@@ -7,6 +7,7 @@ next test loads the sample again. The embedded store is the reference.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,11 +121,24 @@ def test_every_named_query_gives_the_same_rows(loaded, sample_store):
             assert [tuple(map(str, r)) for r in got.rows] == [tuple(map(str, r)) for r in expected.rows], name
 
 
+def _positions_dropped(report: str) -> dict:
+    """The JSON report without the field index and line of results: validation numbers a film's
+    releases in the order the store hands back its statements, which differs between engines."""
+    data = json.loads(report)
+    for record in data["records"]:
+        for result in record["results"]:
+            result.pop("field", None)
+            result.pop("line", None)
+    return data
+
+
 def test_validate_and_stats_say_the_same(loaded, sample_store):
-    for verb in (("validate", "--format", "json"), ("stats",)):
-        here = run_cli(*verb, "--store", str(sample_store))
-        there = run_cli(*verb, "--store", loaded.location)
-        assert (there.code, there.out) == (here.code, here.out), verb
+    here = run_cli("validate", "--format", "json", "--store", str(sample_store))
+    there = run_cli("validate", "--format", "json", "--store", loaded.location)
+    assert there.code == here.code == 0, there.err
+    assert _positions_dropped(there.out) == _positions_dropped(here.out)
+    here, there = run_cli("stats", "--store", str(sample_store)), run_cli("stats", "--store", loaded.location)
+    assert (there.code, there.out) == (here.code, here.out)
 
 
 def test_a_bad_record_is_refused_and_the_store_is_unchanged(loaded, reference):
