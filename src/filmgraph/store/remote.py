@@ -55,6 +55,9 @@ class Server:
     store_url: str | None
     nquads_post: bool = False
     row_cap: int = PAGE_ROWS
+    union_parameter: bool = False
+    """The server's default graph is not the union, but `union-default-graph` on a query makes it so
+    (Oxigraph); Virtuoso's default graph is the union of all graphs already."""
 
 
 _SERVERS: dict[tuple[str, bool], Server] = {}
@@ -99,8 +102,9 @@ def _describe(engine: str, query_url: str, root: str, authenticated: bool) -> Se
         crud = f"{root}/sparql-graph-crud-auth" if authenticated else f"{root}/sparql-graph-crud"
         return Server("virtuoso", query, query, crud)
     if query_url.endswith("/query"):  # Oxigraph's layout: /query, /update, /store
-        return Server("oxigraph" if "oxigraph" in engine else "sparql", query_url, f"{root}/update",
-                      f"{root}/store", nquads_post=True)
+        oxigraph = "oxigraph" in engine
+        return Server("oxigraph" if oxigraph else "sparql", query_url, f"{root}/update", f"{root}/store",
+                      nquads_post=True, union_parameter=oxigraph)
     return Server("sparql", query_url, query_url, None)
 
 
@@ -141,12 +145,16 @@ class RemoteStore(Backend):
 
     def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
         """Like `EmbeddedStore.query`: QuerySolutions, QueryBoolean, or a list of Triples. `union`
-        cannot be chosen per request (it is the server's setting). An answer the server cut at its
-        row cap is refused, never passed on as if it were whole."""
+        asks for the default graph to be the union of the graphs where the server can be asked
+        (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
+        refused, never passed on as if it were whole."""
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
         accept = "application/n-triples, text/turtle;q=0.9" if form == "graph" else SPARQL_JSON
-        response = self.client.query(text, accept, url=self.server.query_url)
+        url = self.server.query_url
+        if union and self.server.union_parameter:
+            url += ("&" if "?" in url else "?") + "union-default-graph"
+        response = self.client.query(text, accept, url=url)
         self._check_whole(response)
         if self.server.kind == "virtuoso":
             return _parse_canonical(response, form, self.server.query_url)
