@@ -146,7 +146,7 @@ class SparqlClient:
     def query(self, query: str, accept: str, url: str | None = None) -> Response:
         """A query by GET when it is short (cacheable by proxies), else by POST as a form."""
         url = url or self.endpoint
-        encoded = urllib.parse.urlencode({"query": query})
+        encoded = urllib.parse.urlencode({"query": query}, quote_via=urllib.parse.quote)
         if len(encoded) <= _GET_LIMIT:
             sep = "&" if "?" in url else "?"
             return self.send("GET", f"{url}{sep}{encoded}", accept=accept)
@@ -234,9 +234,11 @@ class SparqlClient:
             parts.append(chunk)
 
     def _switch_to_digest(self, error: urllib.error.HTTPError) -> bool:
-        """A digest challenge to our basic credentials: answer it from now on (remembered)."""
-        challenge = error.headers.get("WWW-Authenticate") or ""
-        if not self.auth or self.auth_scheme == "digest" or not challenge.lower().startswith("digest"):
+        """Our basic credentials refused: answer the server's digest challenge from now on
+        (remembered). Virtuoso's /sparql-auth refuses a basic header without sending a challenge,
+        so a refusal without one is tried once with digest too."""
+        challenge = (error.headers.get("WWW-Authenticate") or "").lower()
+        if not self.auth or self.auth_scheme == "digest" or (challenge and not challenge.startswith("digest")):
             return False
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         manager.add_password(None, self.endpoint, *self.auth)

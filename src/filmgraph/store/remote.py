@@ -156,9 +156,14 @@ class RemoteStore(Backend):
             url += ("&" if "?" in url else "?") + "union-default-graph"
         response = self.client.query(text, accept, url=url)
         self._check_whole(response)
-        if self.server.kind == "virtuoso":
-            return _parse_canonical(response, form, self.server.query_url)
-        return _parse(response, form, self.server.query_url)
+        if self.server.kind != "virtuoso":
+            return _parse(response, form, self.server.query_url)
+        result = _parse_canonical(response, form, self.server.query_url)
+        if form == "graph" and len(result) > self.server.row_cap:
+            raise QueryError(f"{self.server.query_url} answered a CONSTRUCT/DESCRIBE with {len(result)} triples: "
+                             f"Virtuoso cuts such answers at {self.server.row_cap} + 1 without saying so, so this "
+                             "one may be partial; page it with LIMIT/OFFSET (filmgraph export reads graphs whole)")
+        return result
 
     def _check_whole(self, response: Response) -> None:
         cap = response.headers.get("X-SPARQL-MaxRows")
