@@ -89,6 +89,10 @@ def _run_ingest(args: argparse.Namespace) -> int:
     with _open(args, write=True) as store:
         report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
                         **_ingest_options(args))
+    return _report_ingest(args, report)
+
+
+def _report_ingest(args: argparse.Namespace, report) -> int:
     if not args.quiet:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -112,6 +116,46 @@ def _ingest_options(args: argparse.Namespace) -> dict:
 
         options["validator"] = ingest_validator()
     return options
+
+
+# ---- map ----------------------------------------------------------------------------------------
+
+def _add_map(sub) -> None:
+    p = sub.add_parser("map", help="turn records into sorted N-Quads shards, without a store",
+                       description="Read, map and validate records (worker processes, as ingest) and write "
+                                   "sorted N-Quads shards plus manifest.json, for a server's own bulk loader.",
+                       epilog="""examples:
+  filmgraph map records/ -o shards/
+  filmgraph map --map records/mappings/movielens.yaml movies.csv -o shards/ --shard-size 50000
+  oxigraph load --location db --file shards/shard-00000.nq
+
+Cross-record rules see one batch at a time (there is no store to look in).
+exit codes: 0 all mapped, 1 a record did not conform, 2 usage or input error.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="an empty folder for the shards")
+    p.add_argument("--shard-size", type=int, default=10_000, metavar="N", help="record graphs per shard (default 10000)")
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records validated together (default 500)")
+    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted records)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+    p.set_defaults(run=_run_map)
+
+
+def _run_map(args: argparse.Namespace) -> int:
+    from filmgraph.ingest import ingest, progress_printer
+    from filmgraph.mapping import ingest_time
+    from filmgraph.readers import expand_paths
+    from filmgraph.store.shards import ShardWriter
+
+    files = list(expand_paths(args.paths))
+    options = _ingest_options(args)
+    validator = options.pop("validator", None)
+    if validator is not None:
+        options["validator"] = lambda batch, _store: validator(batch, None)
+    with ShardWriter(args.output, shard_size=args.shard_size, stamp=ingest_time()) as shards:
+        report = ingest(files, shards, batch_size=args.batch_size, progress=progress_printer(len(files)), **options)
+    return _report_ingest(args, report)
 
 
 # ---- export -------------------------------------------------------------------------------------
@@ -386,7 +430,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
+VERBS: list[Callable] = [_add_ingest, _add_map, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
 
 
 def build_parser() -> argparse.ArgumentParser:
