@@ -73,12 +73,17 @@ def _add_ingest(sub) -> None:
                        epilog="example: filmgraph ingest --store films records/ new/pusher.txt",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)
+    _record_options(p, batch="records per store transaction (default 500)")
+    p.set_defaults(run=_run_ingest)
+
+
+def _record_options(p: argparse.ArgumentParser, *, batch: str) -> None:
+    """What ingest and map share: the paths, the batch, the mapping, validation and quiet."""
     p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per store transaction (default 500)")
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help=batch)
     p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
-    p.set_defaults(run=_run_ingest)
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
@@ -132,13 +137,9 @@ def _add_map(sub) -> None:
 Cross-record rules see one batch at a time (there is no store to look in).
 exit codes: 0 all mapped, 1 a record did not conform, 2 usage or input error.""",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
+    _record_options(p, batch="records validated together (default 500)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="an empty folder for the shards")
     p.add_argument("--shard-size", type=int, default=10_000, metavar="N", help="record graphs per shard (default 10000)")
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records validated together (default 500)")
-    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
-    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted records)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
     p.set_defaults(run=_run_map)
 
 
