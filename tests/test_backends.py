@@ -169,25 +169,37 @@ def test_replace_then_remove_a_record_graph(loaded, tmp_path, sample_store):
     assert _export(loaded.location) == _export(str(mirror))
 
 
-@pytest.mark.shared_data
-def test_link_against_the_wikidata_fixture_writes_the_same_links(loaded, shared_data, oxigraph_server, tmp_path,
-                                                                   sample_store):
+@pytest.fixture(scope="module")
+def link_reference(shared_data, sample_store, tmp_path_factory):
+    """A Wikidata-shaped server (from the shared crosswalk) and the embedded store's film links to it."""
+    from conftest import start_oxigraph, stop_server
     from test_link_wikidata import build_wikidata_graph
 
-    target = tmp_path / "wikidata.nt"
-    build_wikidata_graph(shared_data, target)
-    server = oxigraph_server(target)
-    mirror = tmp_path / "mirror"
+    folder = tmp_path_factory.mktemp("link-contract")
+    build_wikidata_graph(shared_data, folder / "wikidata.nt")
+    server = start_oxigraph(folder / "wikidata", folder / "wikidata.nt")
+    mirror = folder / "mirror"
     shutil.copytree(sample_store, mirror, ignore=shutil.ignore_patterns("filmgraph.lock"))
+    try:
+        out = _link(str(mirror), server.query_url, folder / "cache")
+        yield server, out, _export(str(mirror))
+    finally:
+        stop_server(server)
+
+
+def _link(location: str, endpoint: str, cache: Path) -> str:
+    result = run_cli("link", "--store", location, "--target", "wikidata", "--type", "film", "--endpoint", endpoint,
+                     "--cache", str(cache))
+    assert result.code == 0, result.err
+    return re.sub(r", [0-9.]+ s\n", "\n", result.out)  # the run's duration differs
+
+
+@pytest.mark.shared_data
+def test_link_against_the_wikidata_fixture_writes_the_same_links(loaded, link_reference, tmp_path):
+    server, out, exported = link_reference
     loaded.dirty = True
-    outputs = []
-    for location in (str(mirror), loaded.location):
-        result = run_cli("link", "--store", location, "--target", "wikidata", "--endpoint", server.query_url,
-                         "--cache", str(tmp_path / f"cache-{len(outputs)}"))
-        assert result.code == 0, result.err
-        outputs.append(re.sub(r", [0-9.]+ s\n", "\n", result.out))  # the run's duration differs
-    assert outputs[0] == outputs[1]
-    assert _export(loaded.location) == _export(str(mirror))
+    assert _link(loaded.location, server.query_url, tmp_path / "cache") == out
+    assert _export(loaded.location) == exported
 
 
 def test_verbs_refuse_a_server_they_cannot_reach(backend):
