@@ -30,6 +30,7 @@ _EXPORTS = {
     "validate_paths": "filmgraph.validate",
     "validate_store": "filmgraph.validate",
     "open_store": "filmgraph.store",
+    "SparqlClient": "filmgraph.sparql",
     "ingest": "filmgraph.ingest",
     "export": "filmgraph.export",
     "read_record": "filmgraph.graph_records",
