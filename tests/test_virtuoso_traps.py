@@ -84,6 +84,9 @@ def test_digest_credentials_are_answered(virtuoso):
     with open_store(f"{virtuoso.url}/sparql-auth", auth=("dba", "dba")) as store:
         assert bool(store.query("ASK { }")) is True
         assert store.client.auth_scheme == "digest"
+    with open_store(f"{virtuoso.url}/sparql-auth", auth=("dba", "dba")) as again:
+        assert again.client.auth_scheme == "digest", "remembered for the server"
+        assert again.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     forget_servers()
     wrong = run_cli("stats", "--store", f"{virtuoso.url}/sparql-auth", "--auth", "dba:wrong")
     assert wrong.code == 2 and "401" in wrong.err and "wrong" not in wrong.err

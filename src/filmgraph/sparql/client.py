@@ -190,8 +190,6 @@ class SparqlClient:
                 problem: Exception | str = self._failure(url, e.code, text)
             except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout) as e:
                 problem = self._unreachable(url, e)
-                if isinstance(problem, _Deadline):
-                    raise problem from None
             if attempt >= self.retries:
                 message = str(problem)
                 raise QueryError(f"{message} (after {attempt + 1} attempts)" if attempt else message) from None
@@ -240,13 +238,17 @@ class SparqlClient:
         challenge = (error.headers.get("WWW-Authenticate") or "").lower()
         if not self.auth or self.auth_scheme == "digest" or (challenge and not challenge.startswith("digest")):
             return False
+        self.use_digest()
+        return True
+
+    def use_digest(self) -> None:
+        """Answer digest challenges with the credentials (instead of sending them as basic)."""
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         manager.add_password(None, self.endpoint, *self.auth)
         parsed = urllib.parse.urlsplit(self.endpoint)
         manager.add_password(None, f"{parsed.scheme}://{parsed.netloc}/", *self.auth)
         self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
         self.auth_scheme = "digest"
-        return True
 
     def _failure(self, url: str, status: int, body: bytes) -> HttpError:
         detail = _detail(body)
@@ -266,8 +268,6 @@ class SparqlClient:
 
     def _unreachable(self, url: str, error: Exception) -> Exception:
         reason = getattr(error, "reason", error)
-        if isinstance(reason, _Deadline):
-            return reason
         base = url.split("?")[0]
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return QueryError(f"{base} did not answer within {self.timeout:g} s")

@@ -56,6 +56,8 @@ class Server:
     nquads_post: bool = False
     row_cap: int = PAGE_ROWS
     union_parameter: bool = False
+    digest: bool = False
+    """Credentials went basic first and the server wanted digest: go digest at once next time."""
     """The server's default graph is not the union, but `union-default-graph` on a query makes it so
     (Oxigraph); Virtuoso's default graph is the union of all graphs already."""
 
@@ -132,6 +134,10 @@ class RemoteStore(Backend):
         self.client = client or SparqlClient(location, auth=auth, headers=headers, timeout=timeout, retries=2,
                                              backoff=0.5)
         self.server = _probe(self.client, self.location, auth is not None)
+        if self.server.digest:
+            self.client.use_digest()
+        elif self.client.auth_scheme == "digest":
+            self.server.digest = True
         caps = {QUERY, DUMP}
         if write:
             caps |= {WRITE, BULK_LOAD, TRANSACTIONS}
