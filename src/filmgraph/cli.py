@@ -1,6 +1,7 @@
 """The `filmgraph` command: parse flags, call one function per verb, map errors to exit codes.
 
-Exit codes (one place): 0 ok; 1 data does not conform, or no match; 2 usage or input error.
+Exit codes are errors.py's (0 ok; 1 data does not conform, or no match; 2 usage or input error).
+One `Settings` is built per run (`args.settings`) and passed down; docs/settings.md lists them.
 Modules are imported inside each verb so that `filmgraph --help` starts fast.
 """
 
@@ -12,7 +13,8 @@ import os
 import sys
 from collections.abc import Callable
 
-EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
+from filmgraph.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMING, EXIT_OK
+
 
 EPILOG = """examples:
   filmgraph ingest records/
@@ -36,9 +38,7 @@ def _store_option(parser: argparse.ArgumentParser, *, endpoint_alias: bool = Fal
 
 
 def _store_path(args: argparse.Namespace) -> str:
-    from filmgraph.settings import Settings
-
-    return args.store or Settings().store
+    return args.store or args.settings.store
 
 
 def _open(args: argparse.Namespace, *, write: bool = False, **options):
@@ -58,7 +58,7 @@ def _open(args: argparse.Namespace, *, write: bool = False, **options):
         auth = (user, password)
     if is_remote(location):
         return open_store(location, write=write, auth=auth, **options)
-    return open_store(location, write=write)
+    return open_store(location, write=write, lock_timeout=args.settings.lock_timeout)
 
 
 def _err(message: str) -> None:
@@ -73,54 +73,60 @@ def _add_ingest(sub) -> None:
                        epilog="example: filmgraph ingest --store films records/ new/pusher.txt",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)
-    _record_options(p, batch="records per store transaction (default 500)")
+    _record_options(p, batch="records per store transaction (default: $FILMGRAPH_BATCH_SIZE or 500)")
     p.set_defaults(run=_run_ingest)
 
 
 def _record_options(p: argparse.ArgumentParser, *, batch: str) -> None:
     """What ingest and map share: the paths, the batch, the mapping, validation and quiet."""
     p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help=batch)
+    p.add_argument("--batch-size", type=int, default=None, metavar="N", help=batch)
     p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+
+
+def _ingest_setup(args: argparse.Namespace):
+    """The settings, validator and reader options that ingest's and map's flags ask for."""
+    from filmgraph.ingest import ingest_validator
+
+    settings = args.settings
+    if args.batch_size is not None:
+        settings.batch_size = args.batch_size
+    options: dict = {"mapping": args.map} if args.map else {}
+    validator = None if args.no_validate else ingest_validator(settings)
+    return settings, validator, options
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.ingest import ingest, progress_printer
     from filmgraph.readers import expand_paths
 
+    settings, validator, options = _ingest_setup(args)
     files = list(expand_paths(args.paths))
     with _open(args, write=True) as store:
-        report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
-                        **_ingest_options(args))
+        report = ingest(files, store, validator=validator, settings=settings, progress=progress_printer(len(files)),
+                        **options)
     return _report_ingest(args, report)
 
 
 def _report_ingest(args: argparse.Namespace, report) -> int:
+    from filmgraph.report import render_record, warning_lines
+
     if not args.quiet:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        for line in report.validation_warnings:
-            print(line, file=sys.stderr)
+        for checked in report.checked:
+            for line in warning_lines(checked):
+                print(line, file=sys.stderr)
     for refusal in report.refused:
         _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
-        if refusal.report:
+        if refusal.checked is not None:
+            print(render_record(refusal.checked), file=sys.stderr)
+        elif refusal.report:
             print(refusal.report, file=sys.stderr)
     print(report.summary())
     return report.exit_code
-
-
-def _ingest_options(args: argparse.Namespace) -> dict:
-    """The validator and reader options ingest's flags ask for."""
-    options: dict = {}
-    if args.map:
-        options["mapping"] = args.map
-    if not args.no_validate:
-        from filmgraph.validate import ingest_validator
-
-        options["validator"] = ingest_validator()
-    return options
 
 
 # ---- map ----------------------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def _add_map(sub) -> None:
 Cross-record rules see one batch at a time (there is no store to look in).
 exit codes: 0 all mapped, 1 a record did not conform, 2 usage or input error.""",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    _record_options(p, batch="records validated together (default 500)")
+    _record_options(p, batch="records validated together (default: $FILMGRAPH_BATCH_SIZE or 500)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="an empty folder for the shards")
     p.add_argument("--shard-size", type=int, default=10_000, metavar="N", help="record graphs per shard (default 10000)")
     p.set_defaults(run=_run_map)
@@ -145,17 +151,17 @@ exit codes: 0 all mapped, 1 a record did not conform, 2 usage or input error."""
 
 def _run_map(args: argparse.Namespace) -> int:
     from filmgraph.ingest import ingest, progress_printer
-    from filmgraph.mapping import ingest_time
     from filmgraph.readers import expand_paths
     from filmgraph.store.shards import ShardWriter
 
-    files = list(expand_paths(args.paths))
-    options = _ingest_options(args)
-    validator = options.pop("validator", None)
+    settings, validator, options = _ingest_setup(args)
     if validator is not None:
-        options["validator"] = lambda batch, _store: validator(batch, None)
-    with ShardWriter(args.output, shard_size=args.shard_size, stamp=ingest_time()) as shards:
-        report = ingest(files, shards, batch_size=args.batch_size, progress=progress_printer(len(files)), **options)
+        check = validator
+        validator = lambda batch, _store: check(batch, None)  # noqa: E731  (no store to look in)
+    files = list(expand_paths(args.paths))
+    with ShardWriter(args.output, shard_size=args.shard_size, stamp=settings.now()) as shards:
+        report = ingest(files, shards, validator=validator, settings=settings, progress=progress_printer(len(files)),
+                        **options)
     return _report_ingest(args, report)
 
 
@@ -186,7 +192,7 @@ def _run_export(args: argparse.Namespace) -> int:
                 os.replace(tmp, args.output)
             except OSError as e:
                 _err(f"cannot write {args.output}: {e.strerror}")
-                return EXIT_USAGE
+                return EXIT_INPUT
         else:
             export(store, args.format, sys.stdout.buffer)
             sys.stdout.flush()
@@ -246,14 +252,14 @@ def _run_link(args: argparse.Namespace) -> int:
     from filmgraph.errors import UsageError
     from filmgraph.link import link, load_profile, open_client, read_decisions, review_table, summary, write_links
     from filmgraph.link.scoring import MIN_SCORE
-    from filmgraph.mapping import ingest_time
 
     profile = load_profile(args.target)
     min_score = MIN_SCORE if args.min_score is None else args.min_score
     if not 0 <= min_score <= 1:
         raise UsageError("--min-score must be between 0 and 1")
     decisions = read_decisions(args.decisions, profile) if args.decisions else {}
-    client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh)
+    client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh,
+                         settings=args.settings)
     types = ("film", "person") if args.type == "all" else (args.type,)
     with _open(args) as store:
         run = link(store, profile, client, types=types, min_score=min_score, decisions=decisions,
@@ -263,7 +269,7 @@ def _run_link(args: argparse.Namespace) -> int:
         print(summary(run), file=sys.stderr)
     else:
         with _open(args, write=True) as store:
-            count = write_links(store, run, types, ingest_time())
+            count = write_links(store, run, types, args.settings.now())
         print(summary(run))
         print(f"links graph: {count} triples")
     return EXIT_OK if any(o.status == "linked" for o in run.outcomes) else EXIT_NONCONFORMING
@@ -325,7 +331,6 @@ def _query_backend(args: argparse.Namespace, timeout: float):
 def _run_query(args: argparse.Namespace) -> int:
     from filmgraph import query, results
     from filmgraph.errors import UsageError
-    from filmgraph.settings import Settings
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
@@ -333,7 +338,7 @@ def _run_query(args: argparse.Namespace) -> int:
     values = query.parse_assignments(args.param)
     query.bind(named, values)
     results.check_format(query.check(named), args.format)
-    timeout = Settings().query_timeout if args.timeout is None else args.timeout
+    timeout = args.settings.query_timeout if args.timeout is None else args.timeout
     hints = []
     unknown: list[tuple[str, str]] = []
     try:
@@ -347,7 +352,7 @@ def _run_query(args: argparse.Namespace) -> int:
         # The query's thread cannot be stopped from Python: leave at once, without waiting for it.
         _err(str(e))
         sys.stderr.flush()
-        os._exit(EXIT_USAGE)
+        os._exit(EXIT_INPUT)
     results.write(result, args.format, sys.stdout.buffer)
     sys.stdout.flush()
     for text, names in hints:
@@ -404,28 +409,27 @@ exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or in
 
 def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.report import render
-    from filmgraph.validate import validate_paths, validate_store
+    from filmgraph.validate import validate_paths
+    from filmgraph.validation import choose_engine, validate_store
 
     from filmgraph.store.base import is_remote
 
+    engine = choose_engine(args.settings.shacl_engine)
     location = _store_path(args)
     if not args.paths:
         with _open(args) as store:
-            report = validate_store(store)
+            report = validate_store(store, engine)
         sys.stdout.write(render(report, args.format))
         return EXIT_OK if report.conforms else EXIT_NONCONFORMING
     options = {"mapping": args.map} if args.map else {}
-    if is_remote(location) or os.path.isdir(location):
-        with _open(args) as store:
-            report, unreadable, refused = validate_paths(args.paths, store, **options)
-    else:
-        report, unreadable, refused = validate_paths(args.paths, None, **options)
-    for line in unreadable + refused:
+    with _open(args) if is_remote(location) or os.path.isdir(location) else contextlib.nullcontext() as store:
+        found = validate_paths(args.paths, store, engine, args.settings, **options)
+    for line in found.unreadable + found.refused_rows:
         _err(line)
-    sys.stdout.write(render(report, args.format))
-    if unreadable:
-        return EXIT_USAGE
-    return EXIT_OK if report.conforms and not refused else EXIT_NONCONFORMING
+    sys.stdout.write(render(found.report, args.format))
+    if found.unreadable:
+        return EXIT_INPUT
+    return EXIT_OK if found.report.conforms and not found.refused_rows else EXIT_NONCONFORMING
 
 
 # ---- main ---------------------------------------------------------------------------------------
@@ -439,9 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="filmgraph",
         description="Film records as linked data: ingest, validate, query, export and link.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from filmgraph import __version__
+    from filmgraph.settings import VERSION
 
-    parser.add_argument("--version", action="version", version=f"filmgraph {__version__}")
+    parser.add_argument("--version", action="version", version=f"filmgraph {VERSION}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for add in VERBS:
         add(sub)
@@ -453,17 +457,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
-        return EXIT_USAGE
+        return EXIT_INPUT
     from filmgraph.errors import FilmgraphError
+    from filmgraph.settings import Settings
 
     try:
+        args.settings = Settings()
         return args.run(args)
     except FilmgraphError as e:
         _err(str(e))
         return e.exit_code
     except KeyboardInterrupt:
         _err("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's exit flush from complaining.
         with contextlib.suppress(OSError, ValueError):

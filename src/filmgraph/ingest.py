@@ -1,41 +1,30 @@
-"""Readers -> mapping -> validation -> store, in batches.
+"""The `ingest` verb: pipeline (read and map) -> validation -> store, in batches, with ingest's policy.
 
 A file that cannot be read, or a record the shapes refuse, is reported and left out whole; the
 other records land. Each batch is written in one store transaction, so the store never holds
 part of a record, except on a first load into an empty store, which goes through the bulk
 loader (several times faster; an interrupted first load is redone from an empty store).
-Many files are read and mapped by worker processes, one per core, and taken back in file order,
-so the outcome is the same as a serial run (docs/performance.md).
+Many files are read and mapped by worker processes (pipeline.py), taken back in file order, so the
+outcome is the same as a serial run (docs/performance.md). The policy lives here: a violation
+refuses the record, a warning lets it land and is reported, `validate=False` skips the shapes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import multiprocessing
-import os
 import sys
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from filmgraph.errors import InputError
-from filmgraph.mapping import MappedRecord, ingest_time, map_record
-from filmgraph.readers import ReadResult, expand_paths, read_file
+from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK
+from filmgraph.mapping import MappedRecord
+from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.record import ReaderWarning
+from filmgraph.settings import Settings
 from filmgraph.store.base import BULK_LOAD, OPTIMIZE, Backend, WriteStats
+from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
-
-@dataclass(slots=True)
-class Refusal:
-    """A record (or file) that did not land, and why, in words a curator can act on."""
-
-    path: str
-    reason: str
-    report: str = ""
-    nonconforming: bool = False
-    group: str = ""
-    """Short reason the summary counts refusals by (a reader's refused rows set it)."""
+__all__ = ["IngestReport", "Validator", "ingest", "ingest_validator", "progress_printer"]
 
 
 @dataclass(slots=True)
@@ -45,14 +34,15 @@ class IngestReport:
     written: WriteStats = field(default_factory=WriteStats)
     warnings: list[ReaderWarning] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
-    validation_warnings: list[str] = field(default_factory=list)
+    checked: list[RecordReport] = field(default_factory=list)
+    """Validation reports of records that landed with warnings (report.warning_lines renders them)."""
 
     @property
     def exit_code(self) -> int:
         """2 when a file could not be read, 1 when a record did not conform, else 0."""
         if any(not r.nonconforming for r in self.refused):
-            return 2
-        return 1 if self.refused else 0
+            return EXIT_INPUT
+        return EXIT_NONCONFORMING if self.refused else EXIT_OK
 
     def summary(self) -> str:
         w = self.written
@@ -67,41 +57,20 @@ class IngestReport:
         return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
-# A validator takes the mapped batch and the store it would land in, and returns the refusals
-# (records with violations) plus warning lines; records it does not refuse land.
-Validator = Callable[[list[MappedRecord], Backend], tuple[list[tuple[MappedRecord, str]], list[str]]]
+# A validator takes the mapped batch and the store it would land in, and returns the validation
+# report of each record (in batch order); a record with a violation is refused, the others land.
+Validator = Callable[[list[MappedRecord], Backend], list[RecordReport]]
 
 
-def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[ReadResult]:
-    """Read each file, turning a broken one into a refusal rather than an abort."""
-    for path in paths:
-        report.files += 1
-        try:
-            result = read_file(path, **options)
-        except InputError as e:
-            report.refused.append(Refusal(path=path, reason=str(e)))
-            continue
-        except (ValueError, LookupError, TypeError, UnicodeError) as e:
-            report.refused.append(Refusal(path=path, reason=f"{path}: could not be read ({type(e).__name__}: {e})"))
-            continue
-        report.warnings.extend(result.warnings)
-        for row in result.refused:  # rows a reader could not turn into records (issue 7)
-            first, *rest = row.lines()
-            report.refused.append(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
-                                          report="\n".join(f"{row.place}: {line}" for line in rest)))
-        yield result
+def ingest_validator(settings: Settings | None = None) -> Validator:
+    """The validator ingest runs per batch, on the engine the settings name (a bad name fails here,
+    before anything is read)."""
+    engine = choose_engine((settings or Settings()).shacl_engine)
 
+    def validator(batch: list[MappedRecord], store: Backend) -> list[RecordReport]:
+        return validate_batch(batch, store, engine).records
 
-# Below this many files, starting worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 200
-# Files per task handed to a worker: large enough to amortise the round trip.
-CHUNK_FILES = 64
-
-
-def ingest_workers() -> int:
-    """Worker processes for reading and mapping: `FILMGRAPH_WORKERS`, else one per core."""
-    value = os.environ.get("FILMGRAPH_WORKERS", "")
-    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
+    return validator
 
 
 def ingest(
@@ -109,13 +78,17 @@ def ingest(
     store: Backend,
     *,
     validator: Validator | None = None,
-    batch_size: int = 500,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     **reader_options,
 ) -> IngestReport:
+    """Read, map, validate (when given a validator) and write the records under `paths`.
+
+    `settings` gives the worker count, the batch size and the ingest time (one `Settings` per run)."""
+    settings = settings or Settings()
+    batch_size = batch_size or settings.batch_size
     report = IngestReport()
-    files = list(expand_paths(paths))
-    stamp = ingest_time()
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store) if _can_bulk_load(store) else None
 
@@ -124,27 +97,28 @@ def ingest(
             return
         accepted = batch
         if validator is not None:
-            refused, warnings = validator(batch, store)
-            report.validation_warnings.extend(warnings)
-            gone = {id(m) for m, _ in refused}
-            for mapped, text in refused:
-                src = mapped.record.source
-                where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
-                report.refused.append(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
-                                              report=text, nonconforming=True))
-            accepted = [m for m in batch if id(m) not in gone]
+            accepted = []
+            for mapped, checked in zip(batch, validator(batch, store)):
+                if checked.refused:
+                    src = mapped.record.source
+                    where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
+                    report.refused.append(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
+                                                  nonconforming=True, checked=checked))
+                else:
+                    accepted.append(mapped)
+                    if checked.problems:
+                        report.checked.append(checked)
         report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         batch.clear()
 
-    workers = ingest_workers()
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        mapped_files = _parallel(files, report, stamp, workers, validator is not None, reader_options)
-    else:
-        mapped_files = ([map_record(r, stamp) for r in result.records]
-                        for result in read_all(files, report, **reader_options))
-    for done, records in enumerate(mapped_files, 1):
-        report.records += len(records)
-        batch.extend(records)
+    outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
+                         keep_records=validator is not None, resolve=True, **reader_options)
+    for done, outcome in enumerate(outcomes, 1):
+        report.files += 1
+        report.warnings.extend(outcome.warnings)
+        report.refused.extend(outcome.refusals)
+        report.records += len(outcome.records)
+        batch.extend(outcome.records)
         if len(batch) >= batch_size:
             flush()
         if progress:
@@ -177,52 +151,6 @@ class _BulkWriter:
         if again:
             stats += self.store.replace_graphs(again)
         return stats
-
-
-def _read_and_map(files: list[str], stamp: str, keep_records: bool,
-                  options: dict) -> tuple[IngestReport, list[list[MappedRecord]]]:
-    """A worker's task: read and map a run of files; refusals and warnings come back in a report.
-    Without a validator nothing reads `MappedRecord.record`, so it is not sent back (pickling the
-    record costs more than the graph's text)."""
-    report = IngestReport()
-    mapped = [[map_record(r, stamp) for r in result.records] for result in read_all(files, report, **options)]
-    if not keep_records:
-        for records in mapped:
-            for m in records:
-                m.record = None
-    return report, mapped
-
-
-def _merge(into: IngestReport, part: IngestReport) -> None:
-    """Add a worker's report to the run's: counters add, lists extend (whatever fields readers add)."""
-    for f in dataclasses.fields(part):
-        value = getattr(part, f.name)
-        if isinstance(value, (int, list)) and not isinstance(value, bool):
-            setattr(into, f.name, getattr(into, f.name) + value)
-
-
-def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int, keep_records: bool,
-              options: dict) -> Iterator[list[MappedRecord]]:
-    """Mapped records file by file, in file order, read by `workers` processes a few chunks ahead
-    (bounded, so memory follows the batch size, not the input)."""
-    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    # fork: the workers only read and map, never touch the store; spawn and forkserver would
-    # re-run a caller's unguarded script (no `if __name__ == "__main__"`) in every worker.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque = deque()
-        ahead = iter(chunks)
-        for chunk in ahead:
-            pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
-            if len(pending) >= 2 * workers + 2:
-                break
-        while pending:
-            part, mapped = pending.popleft().result()
-            for chunk in ahead:
-                pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
-                break
-            _merge(report, part)
-            yield from mapped
 
 
 def progress_printer(total: int, stream=sys.stderr) -> Callable[[int], None] | None:

@@ -28,8 +28,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
+from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
 from filmgraph.sparql.text import inject_values, query_form
-from filmgraph.terms import XSD
+from filmgraph.terms import SDO, XSD
 
 PARAM_TYPES = {
     "string": "text, matched exactly (names and titles as the records spell them)",
@@ -344,11 +345,11 @@ def materialise(raw: Any, form: str, limit: int | None) -> Result:
     return result
 
 
-_NODE_NAMES = """SELECT DISTINCT ?name WHERE { GRAPH ?g { ?node <https://schema.org/name> ?name } }"""
-_FILM_NAMES = """SELECT DISTINCT ?name WHERE {
-  GRAPH ?g { ?film a <https://schema.org/Movie> ; <https://schema.org/name> ?name }
+_NODE_NAMES = f"""SELECT DISTINCT ?name WHERE {{ GRAPH ?g {{ ?node <{SDO.name}> ?name }} }}"""
+_FILM_NAMES = f"""SELECT DISTINCT ?name WHERE {{
+  GRAPH ?g {{ ?film a <{SDO.Movie}> ; <{SDO.name}> ?name }}
   FILTER (REGEX(STR(?film), ?film_iri))
-}"""
+}}"""
 
 
 def unknown_names(backend: Any, query: NamedQuery, values: Mapping[str, str],
@@ -415,7 +416,5 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
             raise QueryError(f"{query.source}: {e}") from None
 
     if timeout is None:
-        from filmgraph.settings import Settings
-
-        timeout = Settings().query_timeout
+        timeout = DEFAULT_QUERY_TIMEOUT
     return with_timeout(work, timeout, f"query {query.name}")

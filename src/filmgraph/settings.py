@@ -1,40 +1,77 @@
-"""Defaults in one place, each overridable by environment and then by flags."""
+"""Defaults in one place, each overridable by environment and then by flags (docs/settings.md).
+
+The CLI builds one `Settings` per run and passes it down; nothing below it reads the environment.
+"""
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 
+VERSION = "0.1.0"
 BASE_IRI = "https://w3id.org/filmgraph/id/"
 ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
+SHACL_ENGINES = ("pyshacl", "rust")
+DEFAULT_QUERY_TIMEOUT = 30.0
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _number(name: str, default: str, kind: type = float):
+    """A numeric setting from the environment; a value that is not one is a usage error, not a traceback."""
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        from filmgraph.errors import UsageError
+
+        raise UsageError(f"{name} must be a number, not {value!r}") from None
+
+
+def _workers() -> int:
+    value = os.environ.get("FILMGRAPH_WORKERS", "")
+    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
+
+
 @dataclass(slots=True)
 class Settings:
-    """`FILMGRAPH_STORE`, `FILMGRAPH_QUERY_TIMEOUT`, `FILMGRAPH_CONTACT`, `FILMGRAPH_LOCK_TIMEOUT`,
-    `FILMGRAPH_SHACL_ENGINE` (empty: the Rust engine where installed, else pySHACL; validate.py),
-    `FILMGRAPH_REQUEST_DEADLINE`, `FILMGRAPH_MAX_RESPONSE_BYTES`, `FILMGRAPH_AUTH` (a SPARQL server's USER:PASS)."""
+    """Every setting, its environment variable and its default; docs/settings.md is the table."""
 
     store: str = field(default_factory=lambda: _env("FILMGRAPH_STORE", "filmgraph-store"))
-    query_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_QUERY_TIMEOUT", "30")))
-    lock_timeout: float = field(default_factory=lambda: float(_env("FILMGRAPH_LOCK_TIMEOUT", "600")))
+    query_timeout: float = field(default_factory=lambda: _number("FILMGRAPH_QUERY_TIMEOUT", str(DEFAULT_QUERY_TIMEOUT)))
+    lock_timeout: float = field(default_factory=lambda: _number("FILMGRAPH_LOCK_TIMEOUT", "600"))
     contact: str = field(default_factory=lambda: _env("FILMGRAPH_CONTACT", ""))
     shacl_engine: str = field(default_factory=lambda: _env("FILMGRAPH_SHACL_ENGINE", ""))
+    """Empty: the Rust `shacl` engine where installed, else pySHACL (validation/engine.py)."""
     cache_dir: str = field(default_factory=lambda: _env("FILMGRAPH_CACHE", os.path.expanduser("~/.cache/filmgraph")))
-    batch_size: int = 500
-    # One HTTP request to a SPARQL server: the whole answer within this many seconds, and no larger.
-    request_deadline: float = field(default_factory=lambda: float(_env("FILMGRAPH_REQUEST_DEADLINE", "600")))
-    max_response_bytes: int = field(default_factory=lambda: int(_env("FILMGRAPH_MAX_RESPONSE_BYTES", str(1 << 30))))
-    # USER:PASS for a SPARQL server given as --store; never printed.
+    workers: int = field(default_factory=_workers)
+    """Processes that read and map records during ingest; default one per core."""
+    batch_size: int = field(default_factory=lambda: max(1, _number("FILMGRAPH_BATCH_SIZE", "500", int)))
+    """Records per store transaction (and per validation batch) during ingest."""
+    source_date_epoch: str = field(default_factory=lambda: _env("SOURCE_DATE_EPOCH", ""))
+    """Seconds since 1970 to stamp ingests with instead of now (reproducible builds' convention)."""
+    request_deadline: float = field(default_factory=lambda: _number("FILMGRAPH_REQUEST_DEADLINE", "600"))
+    """Seconds one HTTP request to a SPARQL server may take in all, answer included."""
+    max_response_bytes: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_RESPONSE_BYTES", str(1 << 30), int))
+    """The largest answer read from a SPARQL server, in bytes."""
     auth: str = field(default_factory=lambda: _env("FILMGRAPH_AUTH", ""))
+    """USER:PASS for a SPARQL server given as --store (basic, or digest when asked); never printed."""
 
     @property
     def user_agent(self) -> str:
-        from filmgraph import __version__
-
         contact = f"; {self.contact}" if self.contact else ""
-        return f"filmgraph/{__version__} (https://w3id.org/filmgraph{contact})"
+        return f"filmgraph/{VERSION} (https://w3id.org/filmgraph{contact})"
+
+    def now(self) -> str:
+        """The time a run stamps its graphs with: now in UTC, or `SOURCE_DATE_EPOCH` when set."""
+        return timestamp(self.source_date_epoch or None)
+
+
+def timestamp(epoch: str | int | None = None) -> str:
+    """An xsd:dateTime in UTC to the second: `epoch` (seconds) when given, else now."""
+    moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
+              else datetime.datetime.now(datetime.timezone.utc))
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
