@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
-from conftest import Server, free_port, start_oxigraph, stop_server
+from conftest import Server, free_port, start_oxigraph, stop_server, wait_until_up
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt") or shutil.which("isql")
@@ -73,16 +71,8 @@ def start_virtuoso(folder: Path, *, load_dirs: tuple[Path, ...] = ()) -> Virtuos
     process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", "virtuoso.ini"], cwd=folder,
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/sparql?query=ASK%7B%7D", timeout=2).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"virtuoso did not start: {(folder / 'virtuoso.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+    wait_until_up(f"{url}/sparql?query=ASK%7B%7D", process, 120,
+                  lambda: f"virtuoso: {(folder / 'virtuoso.log').read_text()[-2000:]}")
     server = VirtuosoServer(url, f"{url}/sparql", f"{url}/sparql", f"{url}/sparql-graph-crud", process)
     server.sql_port = sql_port
     server.folder = folder
