@@ -8,7 +8,8 @@ one per record, and the links graph. Writes:
   a PUT atomic), its N-Triples parsed here first, because Virtuoso empties a graph on a PUT whose
   body it cannot parse; a record whose content hash the server already holds is not sent;
 - a first load into an empty server takes the server's fast path: one N-Quads POST per batch
-  (Oxigraph), else one INSERT DATA per slice of a batch (Virtuoso's GSP takes no N-Quads).
+  (Oxigraph), else Graph Store PUTs a few at a time (Virtuoso's GSP takes no N-Quads, and its
+  SPARQL compiler refuses some INSERT DATA that its Turtle loader takes).
 
 Reads are paged and every count checked: Virtuoso silently returns 10,001 triples of a larger
 graph on a GSP GET or CONSTRUCT, caps a SELECT at its ResultSetMaxRows (10,000 by default, marked
