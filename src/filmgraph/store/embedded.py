@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import Settings
-from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
+from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, MATCH, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
                                   WriteStats)
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
@@ -21,7 +21,7 @@ LOCK_FILE = "filmgraph.lock"
 
 
 class EmbeddedStore(Backend):
-    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE})
+    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE, MATCH})
 
     def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None):
         self.location = location
@@ -148,6 +148,12 @@ class EmbeddedStore(Backend):
 
     def quads(self) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, None)
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph: Any = None) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(subject, predicate, object, graph)
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        return self._store.contains_named_graph(graph)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
