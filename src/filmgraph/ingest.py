@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from filmgraph import identity
-
 from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK
 from filmgraph.mapping import MappedRecord, resolve_identities
 from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.record import ReaderWarning
 from filmgraph.settings import Settings
-from filmgraph.store.base import Backend, WriteStats
+from filmgraph.store.base import BULK_LOAD, MATCH, OPTIMIZE, QUERY, Backend, WriteStats
 from filmgraph.terms import FG, PROV, SDO
 from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
@@ -162,12 +161,12 @@ def ingest(
         if progress:
             progress(done)
     flush()
-    if had_data or prune:
+    if (had_data or prune) and store.can(QUERY):
         stale = stale_graphs(store, report.sources, prune)
         if stale:
             store.remove_graphs(stale)
             report.removed.extend(stale)
-    if bulk and bulk.loaded and hasattr(store, "optimize"):
+    if bulk and bulk.loaded and store.can(OPTIMIZE):
         store.optimize()
     return report
 
@@ -197,7 +196,11 @@ def check_layout(store: Backend) -> None:
 
 
 def _is_empty(store: Backend) -> bool:
-    if hasattr(store, "is_empty"):
+    """Whether the store holds nothing to compare a run with; a sink that cannot be read (map's
+    shards) counts as empty: identities are then held within the run only."""
+    if not store.can(QUERY):
+        return True
+    if store.can(BULK_LOAD):
         return store.is_empty()
     return not store.named_graphs()
 
@@ -206,10 +209,9 @@ def _stored_names(store: Backend) -> Callable[[str], list[str]]:
     """The names a node already has in the store: who holds an IRI before this run."""
     from pyoxigraph import NamedNode
 
-    native = getattr(store, "oxigraph", None)
-    if native is not None:  # one index lookup, without parsing a query per node
+    if store.can(MATCH):  # one index lookup, without parsing a query per node
         name = NamedNode(SDO.name)
-        return lambda iri: [q.object.value for q in native.quads_for_pattern(NamedNode(iri), name, None, None)]
+        return lambda iri: [q.object.value for q in store.quads_for_pattern(NamedNode(iri), name, None, None)]
 
     def names(iri: str) -> list[str]:
         return [s["name"].value for s in store.query(_NAMES, {"node": NamedNode(iri)})]
@@ -247,11 +249,8 @@ def stale_graphs(store: Backend, sources: list[SourceRead], prune: Iterable[str]
 
 
 def _can_bulk_load(store: Backend) -> bool:
-    """The bulk loader is for a first load: an empty local store that offers it."""
-    from filmgraph.store.base import BULK_LOAD
-
-    return (BULK_LOAD in getattr(store, "capabilities", ()) and hasattr(store, "bulk_add")
-            and hasattr(store, "is_empty") and store.is_empty())
+    """The bulk loader is for a first load: an empty store that offers it."""
+    return store.can(BULK_LOAD) and store.is_empty()
 
 
 class _BulkWriter:
