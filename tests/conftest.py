@@ -191,3 +191,32 @@ def scripted_endpoint():
     endpoint = ScriptedEndpoint()
     yield endpoint
     endpoint.close()
+
+
+@dataclass
+class FilmgraphServer:
+    url: str
+    process: subprocess.Popen
+    store: Path
+
+
+def start_filmgraph_server(store: Path, *options: str) -> FilmgraphServer:
+    """`filmgraph serve` as a user starts it, on 127.0.0.1 at a free port; ready once it prints its URL."""
+    port = free_port()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    process = subprocess.Popen([sys.executable, "-m", "filmgraph", "serve", "--store", str(store), "--port", str(port),
+                                *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = process.stdout.readline()
+    if f"http://127.0.0.1:{port}/" not in line:
+        process.kill()
+        raise RuntimeError(f"filmgraph serve did not start: {line}{process.stderr.read()}")
+    return FilmgraphServer(f"http://127.0.0.1:{port}/", process, store)
+
+
+def stop_filmgraph_server(server: FilmgraphServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()

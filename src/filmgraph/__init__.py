@@ -42,6 +42,10 @@ _EXPORTS = {
     "export_store": "filmgraph.export",
     "link_store": "filmgraph.link",
     "store_stats": "filmgraph.stats",
+    "serve_store": "filmgraph.serve",
+    # a resource as the record graphs describe it, and the web app that publishes them
+    "describe_resource": "filmgraph.describe",
+    "create_app": "filmgraph.serve",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",

@@ -24,6 +24,7 @@ EPILOG = """examples:
   filmgraph export --format turtle -o films.ttl
   filmgraph link --target wikidata --dry-run
   filmgraph stats
+  filmgraph serve --port 8080
 
 The store is ./filmgraph-store unless --store or FILMGRAPH_STORE says otherwise.
 exit codes: 0 ok, 1 data does not conform (or no match), 2 usage or input error."""
@@ -155,13 +156,17 @@ def _add_export(sub) -> None:
     p.add_argument("--format", "-f", choices=from_formats, default="nquads",
                    help="turtle and ntriples hold the union of the record graphs; trig, nquads and jsonld keep them (default nquads)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--film", metavar="TITLE|IRI",
+                   help="only this film, as the schema.org Movie object its page embeds (with --format jsonld)")
     p.set_defaults(run=_run_export)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from filmgraph.export import export
+    from filmgraph.export import export, export_film
 
     with _open(args) as store:
+        if args.film is not None:
+            return _write_output(args, lambda out: export_film(store, args.film, args.format, out))
         if args.output:
             tmp = f"{args.output}.partial"
             try:
@@ -174,6 +179,23 @@ def _run_export(args: argparse.Namespace) -> int:
         else:
             export(store, args.format, sys.stdout.buffer)
             sys.stdout.flush()
+    return EXIT_OK
+
+
+def _write_output(args: argparse.Namespace, write: Callable) -> int:
+    """Write to -o FILE (whole or not at all) or to standard output."""
+    if not args.output:
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+        return EXIT_OK
+    tmp = f"{args.output}.partial"
+    try:
+        with open(tmp, "wb") as out:
+            write(out)
+        os.replace(tmp, args.output)
+    except OSError as e:
+        _err(f"cannot write {args.output}: {e.strerror}")
+        return EXIT_INPUT
     return EXIT_OK
 
 
@@ -419,10 +441,63 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if found.report.conforms and not found.refused_rows else EXIT_NONCONFORMING
 
 
+# ---- serve --------------------------------------------------------------------------------------
+
+def _add_serve(sub) -> None:
+    from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
+
+    p = sub.add_parser("serve", help="publish the store as linked data: pages, RDF, SPARQL",
+                       description="Serve the store read-only over HTTP: every minted IRI answers with a page or "
+                                   "RDF (content negotiation), with the records behind each fact; a SPARQL 1.1 "
+                                   "endpoint at /sparql and the named queries at /queries/NAME. `filmgraph ingest` "
+                                   "may write to the store while it runs (docs/serve.md).",
+                       epilog="""examples:
+  filmgraph serve --store films
+  filmgraph serve --port 8000 --base https://films.example.org/
+  curl -H 'Accept: text/turtle' http://127.0.0.1:8080/id/film/pusher-1996
+  curl 'http://127.0.0.1:8080/queries/director-filmography?director=Nicolas%20Winding%20Refn'
+
+IRIs https://w3id.org/filmgraph/id/... answer at BASE/id/...; stop with Ctrl-C.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--base", metavar="URL", help="public URL the site is reached at (default http://HOST:PORT/)")
+    p.add_argument("--timeout", type=float, default=SERVE_TIMEOUT, metavar="S",
+                   help=f"stop a SPARQL query after S seconds (default {SERVE_TIMEOUT:g})")
+    p.add_argument("--result-limit", type=int, default=SERVE_RESULT_LIMIT, metavar="N",
+                   help=f"cut query answers at N results, saying so (default {SERVE_RESULT_LIMIT})")
+    p.add_argument("--refresh", type=float, default=SERVE_REFRESH, metavar="S",
+                   help=f"look for new records every S seconds (default {SERVE_REFRESH:g})")
+    p.add_argument("--remember", type=int, default=SERVE_REMEMBER, metavar="N",
+                   help=f"answers (pages, pictures, query results) kept per checkpoint of the store "
+                        f"(default {SERVE_REMEMBER}; 0: none)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes sharing the port (default 1; one per core for heavy use)")
+    p.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from filmgraph.errors import UsageError
+    from filmgraph.serve import serve_store
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be between 0 and 65535")
+    if args.timeout <= 0 or args.result_limit < 1 or args.refresh <= 0 or args.workers < 1 or args.remember < 0:
+        raise UsageError("--timeout and --refresh must be positive, --result-limit and --workers at least 1")
+    if args.base and not args.base.startswith(("http://", "https://")):
+        raise UsageError(f"--base must be an http(s) URL, not {args.base!r}")
+    serve_store(_store_path(args), host=args.host, port=args.port, base=args.base, timeout=args.timeout,
+        result_limit=args.result_limit, interval=args.refresh, workers=args.workers, remember=args.remember,
+        announce=lambda line: print(line, flush=True))
+    return EXIT_OK
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_read, _add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
+VERBS: list[Callable] = [_add_read, _add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
+                         _add_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -345,3 +345,26 @@ def _write_jsonld_documents(docs: Iterable[dict[str, Any]], output: IO[bytes]) -
         output.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode())
     output.write(b"\n]\n}\n")
 
+
+
+def export_film(source: Any, film: str, fmt: str, output: IO[bytes]) -> None:
+    """One film, named by title or IRI, as the schema.org Movie object `filmgraph serve` embeds in
+    its page (describe.py); a title that names several films is refused with their IRIs."""
+    from filmgraph.describe import describe_resource, find_films, movie
+
+    if fmt != "jsonld":
+        raise UsageError("--film prints a schema.org Movie object: use it with --format jsonld")
+    from filmgraph.store.base import NATIVE_DUMP
+
+    if NATIVE_DUMP not in getattr(source, "capabilities", ()):
+        raise UsageError("--film needs the embedded store")
+    store = source.oxigraph
+    found = find_films(store, film)
+    if not found:
+        raise UsageError(f"no film in the store is called {film!r} (titles match in any case and accents, "
+                         "with or without the year; find one with: filmgraph query find -p text=...)")
+    if len(found) > 1:
+        raise UsageError(f"{film!r} names {len(found)} films; give one IRI: {', '.join(found)}")
+    desc = describe_resource(store, found[0])
+    output.write(json.dumps(movie(desc), ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n")
+

@@ -15,6 +15,13 @@ ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
 SHACL_ENGINES = ("pyshacl", "rust")
 DEFAULT_QUERY_TIMEOUT = 30.0
 
+# `filmgraph serve` defaults (docs/serve.md); each has a flag of the same name.
+SERVE_TIMEOUT = 10.0  # seconds a SPARQL query may run
+SERVE_RESULT_LIMIT = 10_000  # rows or triples in one answer; a cut answer says so
+SERVE_REFRESH = 1.0  # seconds between looks for new records
+SERVE_REMEMBER = 4096  # answers kept per checkpoint of the store
+SERVE_MAX_BODY = 1 << 20  # bytes in a request body
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
