@@ -455,3 +455,18 @@ def _running(pid: str) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_serve_answers_reconciliation_at_reconcile(served):
+    """`filmgraph serve` carries the OpenRefine service: its manifest points views at the served
+    pages, and a title with a typo and a dropped subtitle finds the film."""
+    status, _, body = get(served.url + "reconcile/")
+    manifest = json.loads(body)
+    assert status == 200 and manifest["view"]["url"] == served.url + "id/{{id}}"
+    queries = json.dumps({"q0": {"query": "Pusher II", "type": "Film",
+                                 "properties": [{"pid": "year", "v": "2004"}]}})
+    status, _, body = get(served.url + "reconcile/", data=urllib.parse.urlencode({"queries": queries}).encode())
+    best = json.loads(body)["q0"]["result"][0]
+    assert status == 200 and best["id"] == "film/pusher-ii-with-blood-on-my-hands-2004"
+    status, _, page = get(served.url + best["id"].join(["id/", ""]), accept="text/html")
+    assert status == 200 and b"With Blood on My Hands" in page

@@ -32,6 +32,7 @@ _EXPORTS = {
     "map_paths": "filmgraph.pipeline",
     "map_record": "filmgraph.mapping",
     "open_store": "filmgraph.store",
+    "SparqlClient": "filmgraph.sparql",
     "read_record": "filmgraph.graph_records",
     # one function per verb (ingest, validate, read, query, export, link, stats), each named apart
     # from its module: `filmgraph.export` the function would be shadowed by the module once imported

@@ -60,6 +60,12 @@ class Settings:
     """Records per store transaction (and per validation batch) during ingest."""
     source_date_epoch: str = field(default_factory=lambda: _env("SOURCE_DATE_EPOCH", ""))
     """Seconds since 1970 to stamp ingests with instead of now (reproducible builds' convention)."""
+    request_deadline: float = field(default_factory=lambda: _number("FILMGRAPH_REQUEST_DEADLINE", "600"))
+    """Seconds one HTTP request to a SPARQL server may take in all, answer included."""
+    max_response_bytes: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_RESPONSE_BYTES", str(1 << 30), int))
+    """The largest answer read from a SPARQL server, in bytes."""
+    auth: str = field(default_factory=lambda: _env("FILMGRAPH_AUTH", ""))
+    """USER:PASS for a SPARQL server given as --store (basic, or digest when asked); never printed."""
 
     @property
     def user_agent(self) -> str:

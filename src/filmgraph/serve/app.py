@@ -76,10 +76,11 @@ class Config:
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
                result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
                remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = (),
-               snapshots: Snapshots | None = None) -> Starlette:
+               snapshots: Snapshots | None = None, reconcile: bool = True) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`). `snapshots` is a first
-    checkpoint already taken; without one it is taken when the app starts."""
+    checkpoint already taken; without one it is taken when the app starts. With `reconcile`, the
+    OpenRefine reconciliation service answers at `/reconcile/`, its view URL on these pages."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
     if not os.path.isdir(store):
         raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
@@ -98,6 +99,8 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
             site.snapshots.close()
 
     own = site.routes()
+    if reconcile:
+        own.append(Mount("/reconcile", app=_LazyReconcile(store, base)))
     if config.prefix != "/":
         own = [Mount(config.prefix.rstrip("/"), routes=own)]
     app = Starlette(routes=[*routes, *own], lifespan=lifespan,
@@ -106,6 +109,29 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
                                            expose_headers=["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"])])
     app.state.site = site
     return app
+
+
+class _LazyReconcile:
+    """The reconciliation app, built on its first request: its index reads the whole store, which
+    the pages never need, so a server nobody reconciles against never pays for it."""
+
+    def __init__(self, store: str, base: str):
+        self.store, self.base = store, base
+        self._app = None
+        self._building = threading.Lock()
+
+    def _make(self):
+        from filmgraph.reconcile import Options
+        from filmgraph.reconcile import app as reconcile_app
+
+        with self._building:
+            if self._app is None:
+                self._app = reconcile_app(self.store, options=Options(view_url=self.base.rstrip("/") + "/id/{{id}}"))
+        return self._app
+
+    async def __call__(self, scope, receive, send) -> None:
+        app = self._app or await run_in_threadpool(self._make)
+        await app(scope, receive, send)
 
 
 def _jsonld_script(obj: dict[str, Any]) -> Markup:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -10,7 +11,8 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import Settings
-from filmgraph.store.base import BULK_LOAD, LOCAL, NATIVE_DUMP, TRANSACTIONS, UPDATE, WriteStats
+from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, MATCH, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
+                                  WriteStats)
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
 
@@ -18,8 +20,8 @@ _CONTENT_HASH = ox.NamedNode(FG.contentHash)
 LOCK_FILE = "filmgraph.lock"
 
 
-class EmbeddedStore:
-    capabilities = frozenset({LOCAL, TRANSACTIONS, BULK_LOAD, UPDATE, NATIVE_DUMP})
+class EmbeddedStore(Backend):
+    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE, MATCH})
 
     def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None):
         self.location = location
@@ -38,7 +40,7 @@ class EmbeddedStore:
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The underlying pyoxigraph store, for callers that need its own API (bulk paths, pyshacl)."""
+        """The underlying pyoxigraph store, for this room, tests and benchmarks; the verbs speak `Backend`."""
         return self._store
 
     def __enter__(self) -> "EmbeddedStore":
@@ -147,11 +149,30 @@ class EmbeddedStore:
     def quads(self) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, None)
 
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph: Any = None) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(subject, predicate, object, graph)
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        return self._store.contains_named_graph(graph)
+
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
 
-    def dump(self, output: IO[bytes], rdf_format: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> None:
-        self._store.dump(output, rdf_format, prefixes=prefixes)
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def graphs(self) -> Iterator[tuple[str, list[ox.Triple]]]:
+        default = [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+        if default:
+            yield "", default
+        for name in self.named_graphs():
+            yield name, self.graph_triples(name)
+
+    def dump_lines(self, output: IO[bytes], *, quads: bool, threads: int | None = None) -> None:
+        """The statements never pass through Python one by one: pyoxigraph dumps whole graphs, on as
+        many threads as there are cores (the dump releases the GIL and reading the on-disk store is
+        its cost)."""
+        dump_lines(self._store, output, quads=quads, threads=threads)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -165,6 +186,37 @@ class EmbeddedStore:
     def is_empty(self) -> bool:
         """True when the store holds no quad; unlike `len`, which counts them all, it reads one."""
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+
+def dump_lines(store: ox.Store, output: IO[bytes], *, quads: bool, threads: int | None = None) -> None:
+    """`EmbeddedStore.dump_lines` over a pyoxigraph store; a failure on a dump thread is raised again
+    in the caller's thread, where it can be reported."""
+    graphs: list = [ox.DefaultGraph(), *store.named_graphs()]
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def work(part: list) -> None:
+        try:
+            for graph in part:
+                if failures:
+                    return
+                text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                if quads and isinstance(graph, ox.NamedNode):
+                    # A raw newline never occurs inside an N-Triples line, so each " .\n" ends a statement.
+                    text = text.replace(b" .\n", f" {graph} .\n".encode())
+                with lock:
+                    output.write(text)
+        except BaseException as e:
+            failures.append(e)
+
+    count = max(1, min(threads or os.cpu_count() or 1, len(graphs)))
+    workers = [threading.Thread(target=work, args=(graphs[i::count],)) for i in range(count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
 
 
 def _size(mapped: Any) -> int:
