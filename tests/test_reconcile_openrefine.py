@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, run_cli
+from conftest import free_port, run_cli, wait_until_up
 
 pytestmark = pytest.mark.integration
 
@@ -45,19 +45,6 @@ EXPECTED = {
     "The Celebration": "film/festen-1998",                                       # English title of Festen
 }
 NOT_MATCHED = {"Psycho": "film/psycho-1960", "Insomnia": None}   # a remake; two namesakes
-
-
-def _wait(url: str, process: subprocess.Popen, what: str, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"{what} did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
 
 
 def _stop(process: subprocess.Popen, group: bool = False) -> None:
@@ -97,7 +84,8 @@ def openrefine(tmp_path_factory):
                                     "-x", "refine.headless=true", "-m", "512M"],
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
-    _wait(f"{url}/command/core/get-csrf-token", process, "OpenRefine", log)
+    wait_until_up(f"{url}/command/core/get-csrf-token", process, 120,
+                  lambda: f"OpenRefine: {log.read_text(errors='replace')[-2000:]}")
     yield url
     _stop(process, group=True)
 
@@ -116,7 +104,7 @@ def service(tmp_path_factory):
         process = subprocess.Popen([sys.executable, "-m", "filmgraph", "reconcile-serve", "--store", str(store),
                                     "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    _wait(url, process, "filmgraph reconcile-serve", log)
+    wait_until_up(url, process, 120, lambda: f"filmgraph reconcile-serve: {log.read_text(errors='replace')[-2000:]}")
     yield url
     _stop(process)
 
