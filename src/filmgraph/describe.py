@@ -22,6 +22,7 @@ from filmgraph.terms import FG, OWL, RDF, RDF_TYPE, SDO
 # Pointers at a much-mentioned node (a country, an organisation) are cut here; the page says so.
 INBOUND_LIMIT = 2000
 LABEL_LIMIT = 4
+LABELS_KEPT = 50_000  # nodes whose label statements a `labels` memory keeps (then it starts afresh)
 _LABELS = (SDO.name, SDO.dateCreated)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _NAME = ox.NamedNode(SDO.name)
@@ -123,8 +124,9 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
 
 
 class _Collector:
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, labels: dict[str, list[tuple[ox.Triple, str]]] | None = None):
         self.store = store
+        self.known = labels
         self.facts: dict[ox.Triple, set[str]] = {}
         self.expanded: set[str] = set()
         self.labelled: set[str] = set()
@@ -152,14 +154,29 @@ class _Collector:
 
     def labels(self, node: str) -> None:
         """Type, name and year of a node mentioned; a country or studio is named in thousands of
-        records, so a few statements of each are enough to label a link."""
+        records, so a few statements of each are enough to label a link. Reading a statement costs
+        some 15 microseconds (its strings are looked up in the store), so the label statements of
+        a node are kept in `known`, when the caller gives one, for the next description."""
         if node in self.expanded or node in self.labelled:
             return
         self.labelled.add(node)
-        for p in _LABELS if kind_of(node) == "film" else _LABELS[:1]:
-            for q in itertools.islice(self.store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None),
-                                      LABEL_LIMIT):
-                self.add(q)
+        found = self.known.get(node) if self.known is not None else None
+        if found is None:
+            found = []
+            for p in _LABELS if kind_of(node) == "film" else _LABELS[:1]:
+                for q in itertools.islice(self.store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(p), None, None),
+                                          LABEL_LIMIT):
+                    if type(q.graph_name) is ox.NamedNode:
+                        found.append((q.triple, q.graph_name.value))
+            if self.known is not None:
+                if len(self.known) >= LABELS_KEPT:
+                    self.known.clear()
+                self.known[node] = found
+        for triple, graph in found:
+            graphs = self.facts.get(triple)
+            if graphs is None:
+                graphs = self.facts[triple] = set()
+            graphs.add(graph)
 
     def result(self, iri: str) -> Description:
         return Description(iri, [Fact(t.subject.value, t.predicate.value, t.object, tuple(sorted(g)))
@@ -172,9 +189,10 @@ def _owned(node: str, quads: Iterable[ox.Quad]) -> list[str]:
                    if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix)})
 
 
-def describe_resource(store: ox.Store, iri: str) -> Description | None:
-    """Everything the store's record graphs say about `iri`, or None when no graph mentions it."""
-    c = _Collector(store)
+def describe_resource(store: ox.Store, iri: str, *, labels: dict | None = None) -> Description | None:
+    """Everything the store's record graphs say about `iri`, or None when no graph mentions it.
+    `labels` keeps nodes' label statements between calls on the same (unchanging) store."""
+    c = _Collector(store, labels)
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # not an IRI at all (a space, a `<`): nothing can be called that

@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from filmgraph import query as fq
-from filmgraph.describe import describe_resource, kind_of, label_from_iri, movie
+from filmgraph.describe import kind_of, label_from_iri, movie
 from filmgraph.errors import StoreError, UsageError
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
@@ -149,8 +149,9 @@ class Site:
         self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
         self._once = threading.Lock()
         self.limits = limits
+        # auto_reload off: templates are package files, and checking their times costs a stat per render
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                                 trim_blocks=True, lstrip_blocks=True)
+                                 trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.templates = Jinja2Templates(env=env)
         env.globals.update(href=self.href, short=views.short, minutes=views.minutes, prefix=config.prefix,
                            label=label_from_iri, kind_of=kind_of)
@@ -204,7 +205,7 @@ class Site:
                     self._count(snap)
                 return counts, snap.generation
         counts, generation = await run_in_threadpool(work)
-        return self.page(request, "home.html", counts=counts, queries=fq.library(), generation=generation)
+        return self.page(request, "home.html", counts=counts, queries=endpoint.library(), generation=generation)
 
     def _search_index(self, snap: Snapshot):
         """Built on the first search of each checkpoint (about 3 s on the 20,000-film store) and kept."""
@@ -259,10 +260,14 @@ class Site:
             return PlainTextResponse("406 Not Acceptable: this resource is available as " + ", ".join(OFFERS) + "\n",
                                      status_code=406, headers=vary)
 
-        def work():
-            with self.snapshots.use() as snap:
-                return snap.remember(("resource", iri, media), lambda: self._represent(snap, iri, media)), snap.generation
-        body, generation = await run_in_threadpool(work)
+        key = ("resource", iri, media)
+        with self.snapshots.use() as snap:  # a remembered answer is sent without leaving the event loop
+            body, generation = snap.recall(key), snap.generation
+        if body is None:
+            def work():
+                with self.snapshots.use() as snap:
+                    return snap.remember(key, lambda: self._represent(snap, iri, media)), snap.generation
+            body, generation = await run_in_threadpool(work)
         if body is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
         etag = '"' + hashlib.sha1(f"{generation}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
@@ -273,7 +278,7 @@ class Site:
 
     def _represent(self, snap: Snapshot, iri: str, media: str) -> bytes | None:
         """The resource in `media`, or None when no record mentions it."""
-        desc = describe_resource(snap.store, iri)
+        desc = snap.describe(iri)
         if desc is None:
             return None
         if media == "text/html":
@@ -301,7 +306,7 @@ class Site:
         if kind == "character":
             return views.character_view(desc)
         if kind == "series":
-            return views.series_data(snap.store, desc)
+            return views.series_data(snap.describe, desc)
         if kind == "graph" and desc.first(desc.iri, FG.describes):
             return views.record_view(snap.store, desc)
         return {}
@@ -312,7 +317,7 @@ class Site:
         def work():
             with self.snapshots.use() as snap:
                 def build():
-                    desc = describe_resource(snap.store, iri)
+                    desc = snap.describe(iri)
                     return None if desc is None else make(snap, desc)
                 return snap.remember(("svg", request.url.path), build), snap.generation
         svg, generation = await run_in_threadpool(work)
@@ -325,13 +330,13 @@ class Site:
 
     async def series_timeline(self, request: Request) -> Response:
         def make(snap, desc):
-            data = views.series_data(snap.store, desc)
+            data = views.series_data(snap.describe, desc)
             return charts.series_timeline(data["name"], data["films"], data["recurring"])
         return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
 
     async def cast_chart(self, request: Request) -> Response:
         def make(snap, desc):
-            data = views.series_data(snap.store, desc)
+            data = views.series_data(snap.describe, desc)
             return charts.cast_chart(data["name"], data["films"], data["characters"])
         return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
 
@@ -366,7 +371,7 @@ class Site:
             wants_html = _asks_for_html(request, params)
             if text is None or not text.strip():
                 if wants_html:
-                    return self.page(request, "sparql.html", query_text=default_query(), queries=fq.library(),
+                    return self.page(request, "sparql.html", query_text=default_query(), queries=endpoint.library(),
                                      answer=None)
                 raise endpoint.Refused(400, "give a query: ?query=..., a form field query=..., "
                                             "or a POST body of type application/sparql-query")
@@ -381,23 +386,33 @@ class Site:
         form = endpoint.check_form(named)
         fmt = None if wants_html else endpoint.pick_format(form, request.headers.get("accept"), params)
         timeout = endpoint.timeout_for(params, self.limits)
+        bound = tuple(sorted(values.items()))
+        if not wants_html:
+            # The answer is remembered as written, per format, and a remembered one is sent from the event loop.
+            key = ("answer", named.text, bound, fmt)
+            with self.snapshots.use() as snap:
+                answer = snap.recall(key)
+            if answer is None:
+                def answer_work():
+                    with self.snapshots.use() as snap:
+                        return snap.remember(key, lambda: endpoint.write(
+                            endpoint.execute(snap, named, values, self.limits, timeout), fmt, self.limits.result_limit))
+                answer = await run_in_threadpool(answer_work)
+            return Response(answer.body, media_type=answer.media_type,
+                            headers={"Vary": "Accept", **endpoint.headers_for(answer)})
 
         def work():
             with self.snapshots.use() as snap:
-                key = ("query", named.text, tuple(sorted(values.items())))
-                return snap.remember(key, lambda: endpoint.execute(snap, named, values, self.limits, timeout))
+                return snap.remember(("query", named.text, bound),
+                                     lambda: endpoint.execute(snap, named, values, self.limits, timeout))
         result = await run_in_threadpool(work)
-        if wants_html:
-            shown = endpoint.write(result, "turtle" if form == "graph" else "json", self.limits.result_limit)
-            return self.page(request, template, query_text=named.text, queries=fq.library(), answer=result,
-                             graph_text=shown.body.decode() if form == "graph" else None, named=named,
-                             values=values, limit=self.limits.result_limit, headers=endpoint.headers_for(shown))
-        answer = endpoint.write(result, fmt, self.limits.result_limit)
-        return Response(answer.body, media_type=answer.media_type,
-                        headers={"Vary": "Accept", **endpoint.headers_for(answer)})
+        shown = endpoint.write(result, "turtle" if form == "graph" else "json", self.limits.result_limit)
+        return self.page(request, template, query_text=named.text, queries=endpoint.library(), answer=result,
+                         graph_text=shown.body.decode() if form == "graph" else None, named=named,
+                         values=values, limit=self.limits.result_limit, headers=endpoint.headers_for(shown))
 
     async def queries(self, request: Request) -> Response:
-        return self.page(request, "queries.html", queries=fq.library())
+        return self.page(request, "queries.html", queries=endpoint.library())
 
     async def named(self, request: Request) -> Response:
         try:

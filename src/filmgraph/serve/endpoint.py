@@ -191,8 +191,24 @@ def headers_for(answer: Answer) -> dict[str, str]:
     return headers
 
 
+_LIBRARY: list[Any] = [None, None]  # (fingerprint of queries/, the library read then)
+
+
+def library() -> dict[str, fq.NamedQuery]:
+    """The named queries, read again only when a file in queries/ changed: reading and parsing
+    them on every request cost more than answering a remembered query."""
+    import os
+
+    folder = fq.library_dir()
+    with os.scandir(folder) as it:
+        seen = tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in it))
+    if _LIBRARY[0] != seen:
+        _LIBRARY[:] = [seen, fq.library()]
+    return _LIBRARY[1]
+
+
 def named_query(name: str) -> fq.NamedQuery:
-    queries = fq.library()
+    queries = library()
     if name not in queries:
         raise Refused(404, f"no query named {name!r}; the library has: {', '.join(queries)}")
     return queries[name]

@@ -42,6 +42,8 @@ log = logging.getLogger("filmgraph.serve")
 _IGNORED = ("LOG", LOCK_FILE)
 ANSWERS = SERVE_REMEMBER
 ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
+DESCRIPTIONS = 256  # descriptions kept for the pages, pictures and formats of the same resource
+_MISSING = object()
 
 
 class Snapshot:
@@ -55,6 +57,8 @@ class Snapshot:
         self.store = ox.Store.read_only(path)
         self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
         self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
+        self.labels: dict[str, Any] = {}  # label statements of mentioned nodes (describe.py)
+        self.descriptions: OrderedDict[str, Any] = OrderedDict()
         self.limit = answers
         self._bytes = 0
         self._users = 0
@@ -65,6 +69,35 @@ class Snapshot:
         """The Backend's query operation, so `filmgraph.query.run` runs on a snapshot unchanged."""
         subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
         return self.store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
+
+    def describe(self, iri: str) -> Any:
+        """`describe_resource` on this snapshot, kept for a while: a film's page, its other
+        formats, its series' page and pictures all start from the same description. With
+        remembering off, nothing is kept."""
+        from filmgraph.describe import describe_resource
+
+        if not self.limit:
+            return describe_resource(self.store, iri)
+        with self._lock:
+            desc = self.descriptions.get(iri, _MISSING)
+            if desc is not _MISSING:
+                self.descriptions.move_to_end(iri)
+                return desc
+        desc = describe_resource(self.store, iri, labels=self.labels)
+        with self._lock:
+            self.descriptions[iri] = desc
+            while len(self.descriptions) > DESCRIPTIONS:
+                self.descriptions.popitem(last=False)
+        return desc
+
+    def recall(self, key: Any) -> Any:
+        """A remembered answer, or None; cheap enough to ask from the event loop."""
+        with self._lock:
+            hit = self.answers.get(key)
+            if hit is None:
+                return None
+            self.answers.move_to_end(key)
+            return hit[0]
 
     def remember(self, key: Any, make: Callable[[], Any]) -> Any:
         """`make()`, kept for the next request with the same key: a snapshot never changes, so
@@ -77,7 +110,8 @@ class Snapshot:
                 self.answers.move_to_end(key)
                 return self.answers[key][0]
         value = make()
-        size = len(value) if isinstance(value, (bytes, str)) else 1024
+        body = getattr(value, "body", value)  # a written SPARQL answer carries its bytes
+        size = len(body) if isinstance(body, (bytes, str)) else 1024
         with self._lock:
             if key not in self.answers:
                 self.answers[key] = (value, size)

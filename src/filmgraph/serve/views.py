@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from filmgraph import identity
-from filmgraph.describe import Description, cast, describe_resource, external_links, kind_of, label_from_iri, link_scores
+from filmgraph.describe import Description, cast, external_links, kind_of, label_from_iri, link_scores
 from filmgraph.settings import BASE_IRI
 from filmgraph.terms import FG, PROV, RDF_TYPE, SDO
 
@@ -255,14 +255,15 @@ def character_view(desc: Description) -> dict[str, Any]:
             "played": sorted(played, key=lambda r: (r["year"] or "9999", r["actor"]["name"] if r["actor"] else ""))}
 
 
-def series_data(store: ox.Store, desc: Description) -> dict[str, Any]:
-    """The series' films in order, and who plays which character in each (for the page and charts)."""
+def series_data(describe: Callable[[str], Description | None], desc: Description) -> dict[str, Any]:
+    """The series' films in order, and who plays which character in each (for the page and charts);
+    `describe` gives a film's description (the snapshot's, which keeps them)."""
     s = desc.iri
     films = []
     for f in desc.pointing(s, SDO.isPartOf):
         if kind_of(f) != "film":
             continue
-        fd = describe_resource(store, f)
+        fd = describe(f)
         positions = sorted({o.value for o in fd.objects(f, SDO.position)}, key=int) if fd else []
         films.append({"iri": f, "name": desc.name(f), "year": _year(desc, f),
                       "position": positions[0] if positions else None, "desc": fd})
