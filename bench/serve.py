@@ -5,18 +5,23 @@ server on the same store, in one run.
     python bench/serve.py --films 300 --duration 5 --out /tmp  # a quick smoke run
 
 The store is made once from generated press kits (bench/generate.py; kept in --work). Then, on
-127.0.0.1, `--clients` closed-loop clients (threads with keep-alive connections, in this process)
-send requests for `--duration` seconds each in three rounds:
+127.0.0.1, `--clients` closed-loop clients send requests for `--duration` seconds in each of five
+rounds:
 
-1. filmgraph's site: a mix of film, person and series pages, a film as JSON-LD, and named queries
-   (director-filmography, film-cast, series-order) through /queries/NAME;
-2. the SPARQL mix: the same named queries with their parameters bound (as `filmgraph.query` binds
-   them), POSTed to filmgraph's /sparql, which remembers answers per checkpoint;
-3. the same with `--remember 0`, so every query is evaluated (the fair comparison);
-4. the same SPARQL mix POSTed to `oxigraph serve-read-only --union-default-graph` on the same store.
+1. filmgraph's site, on a freshly started server: a mix of film, person and series pages, a film
+   as JSON-LD, and named queries (director-filmography, film-cast) through /queries/NAME; the
+   first request for each answer computes it, repeats get it remembered;
+2. the SPARQL mix: named queries with their parameters bound (as `filmgraph.query` binds them),
+   POSTed to filmgraph's /sparql, which remembers answers per checkpoint;
+3. and 4. the same two mixes on a server started with `--remember 0`: every page and every query
+   computed for every request (the cold numbers, and the fair comparison with Oxigraph);
+5. the SPARQL mix POSTed to `oxigraph serve-read-only --union-default-graph` on the same store.
 
-Latency percentiles are per kind; errors are non-200 answers or failed connections. The clients
-run on the same machine as the servers, so they take CPU the servers would otherwise have.
+The clients are one separate process (asyncio with httptools, keep-alive connections, each
+sending its next request when the last is answered), the same for every server. Latency
+percentiles are per kind; errors are non-200 answers or failed connections. Each round also
+reports the servers' CPU time per request (from /proc), the clients' CPU time and the load
+average: on a shared machine the latencies depend on what else runs, the CPU cost much less.
 """
 
 from __future__ import annotations
@@ -301,6 +306,33 @@ def _drive(spec: dict) -> dict:
             "load_average": [round(x, 1) for x in os.getloadavg()]}
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by a process and its children, from /proc: a
+    cost per request that other work on a shared machine does not change much."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        children: dict[int, list[int]] = defaultdict(list)
+        stats: dict[int, list[str]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry)] = fields
+                children[int(fields[1])].append(int(entry))
+        total, todo = 0.0, [pid]
+        while todo:
+            p = todo.pop()
+            if p in stats:
+                total += (int(stats[p][11]) + int(stats[p][12])) / tick
+            todo.extend(children.get(p, []))
+        return total
+    except (OSError, ValueError):
+        return 0.0
+
+
 def wait_ready(port: int, path: str, process: subprocess.Popen, what: str) -> float:
     start = time.monotonic()
     while True:
@@ -359,23 +391,34 @@ def main() -> int:
         return port, serve
 
     sparql_requests = {k: [(m, "/sparql", a, b) for m, _, a, b in v] for k, v in sparql_kinds.items()}
+    sparql_weights = [(k, 1) for k in sparql_requests]
+    site = site_requests(chosen, "/")
+
+    def measure(key: str, title: str, port: int, process: subprocess.Popen, requests: dict, weights: list) -> None:
+        print(f"round: {title}", file=sys.stderr)
+        cpu = process_cpu(process.pid)
+        results[key] = load(port, requests, weights, args.clients, args.duration)
+        used = process_cpu(process.pid) - cpu
+        done = sum(k["requests"] for k in results[key]["kinds"].values())
+        results[key]["server_cpu_s"] = round(used, 1)
+        results[key]["server_cpu_ms_per_request"] = round(1000 * used / done, 2) if done else None
+
     port, serve = start()
     try:
         results["serve_start_s"] = round(wait_ready(port, "/search", serve, "filmgraph serve"), 2)
-        print("round 1: filmgraph site mix", file=sys.stderr)
-        results["site"] = load(port, site_requests(chosen, "/"), SITE_MIX, args.clients, args.duration)
-        print("round 2: SPARQL mix on filmgraph /sparql, answers remembered", file=sys.stderr)
-        results["sparql_filmgraph_remembered"] = load(port, sparql_requests, [(k, 1) for k in sparql_requests],
-                                                      args.clients, args.duration)
+        measure("site", "site mix on a fresh server (answers remembered as they are made)", port, serve, site,
+                SITE_MIX)
+        measure("sparql_filmgraph_remembered", "SPARQL mix on /sparql, answers remembered", port, serve,
+                sparql_requests, sparql_weights)
     finally:
         stop(serve)
-    # The comparison with Oxigraph, which remembers nothing: every query evaluated.
+    # Nothing remembered: every page and every query computed, as Oxigraph computes every query.
     port, serve = start("--remember", "0")
     try:
         wait_ready(port, "/search", serve, "filmgraph serve")
-        print("round 3: SPARQL mix on filmgraph /sparql, --remember 0", file=sys.stderr)
-        results["sparql_filmgraph"] = load(port, sparql_requests, [(k, 1) for k in sparql_requests],
-                                           args.clients, args.duration)
+        measure("site_cold", "site mix, --remember 0", port, serve, site, SITE_MIX)
+        measure("sparql_filmgraph", "SPARQL mix on /sparql, --remember 0", port, serve, sparql_requests,
+                sparql_weights)
     finally:
         stop(serve)
 
@@ -385,9 +428,9 @@ def main() -> int:
                                  "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_ready(port, "/query?query=ASK%7B%7D", oxigraph, "oxigraph serve-read-only")
-        print("round 4: SPARQL mix on oxigraph serve-read-only", file=sys.stderr)
         requests = {k: [(m, "/query", a, b) for m, _, a, b in v] for k, v in sparql_kinds.items()}
-        results["sparql_oxigraph"] = load(port, requests, [(k, 1) for k in requests], args.clients, args.duration)
+        measure("sparql_oxigraph", "SPARQL mix on oxigraph serve-read-only", port, oxigraph, requests,
+                sparql_weights)
     finally:
         stop(oxigraph)
 
@@ -408,12 +451,16 @@ def render(results: dict) -> str:
              f"{results['duration_s']:g} s per round, {results['machine']}; filmgraph serve with "
              f"{results['workers']} worker(s), answering in "
              f"{results['serve_start_s']} s.", ""]
-    for key, title in (("site", "filmgraph serve: the site mix"),
+    for key, title in (("site", "filmgraph serve: the site mix, on a fresh server (answers remembered as they are made)"),
+                       ("site_cold", "filmgraph serve: the site mix, --remember 0 (every page computed)"),
                        ("sparql_filmgraph_remembered", "SPARQL mix: filmgraph /sparql, answers remembered"),
                        ("sparql_filmgraph", "SPARQL mix: filmgraph /sparql, --remember 0 (every query evaluated)"),
                        ("sparql_oxigraph", "SPARQL mix: oxigraph serve-read-only")):
         r = results[key]
-        lines += [f"**{title}** — {r['total_per_s']} requests/s, {r['errors']} errors", "",
+        load_average = "/".join(f"{x:g}" for x in r.get("load_average", []))
+        lines += [f"**{title}** — {r['total_per_s']} requests/s, {r['errors']} errors; server CPU "
+                  f"{r.get('server_cpu_ms_per_request')} ms per request, clients' CPU {r.get('client_cpu_s')} s; "
+                  f"load average after the round {load_average}", "",
                   "| kind | requests | per s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
         for kind, row in r["kinds"].items():
             lines.append(f"| {kind} | {row['requests']} | {row['per_s']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} |")

@@ -136,7 +136,7 @@ class _LazyReconcile:
 
 def _jsonld_script(obj: dict[str, Any]) -> Markup:
     """JSON for a <script> element: `<`, `>` and `&` escaped so no text in the data can end it."""
-    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True)
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True)  # no indent: then json's C encoder writes it
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 

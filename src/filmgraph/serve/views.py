@@ -6,12 +6,13 @@ came from, and where records disagree on a value that should be single both valu
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from filmgraph import identity
 from filmgraph.describe import Description, cast, external_links, kind_of, label_from_iri, link_scores
@@ -96,9 +97,9 @@ def disagreements(desc: Description) -> list[dict[str, Any]]:
     subjects = [desc.iri] + sorted({f.subject for f in desc.facts if f.subject.startswith(desc.iri + "/")})
     for subject in subjects:
         for predicate, what in SINGLE.items():
-            values = _values(desc, subject, predicate)
-            if len(values) < 2:
+            if len(desc.about(subject, predicate)) < 2:  # one fact per distinct value: no disagreement
                 continue
+            values = _values(desc, subject, predicate)
             about = "the film" if subject == desc.iri else _part_label(desc, subject)
             for v in values:
                 if predicate == SDO.duration:
@@ -317,22 +318,38 @@ def record_view(store: ox.Store, desc: Description) -> dict[str, Any]:
 def facts_table(desc: Description, href: Callable[[str], str]) -> Markup:
     """Every statement of the description with the records that state it, as table rows. Built
     here rather than by template macros: a film has a few hundred statements, and this is the
-    page's largest part."""
+    page's largest part; each IRI's link is made once (a record graph is cited on most rows)."""
+    links: dict[str, str] = {}
+    graph_head = BASE_IRI + "graph/"
+
+    def link(iri: str) -> str:
+        made = links.get(iri)
+        if made is None:
+            shown = short(iri)[6:] if iri.startswith(graph_head) else short(iri)
+            made = links[iri] = f'<a href="{_escape(href(iri))}">{_escape(shown)}</a>'
+        return made
+
+    def subject_link(iri: str) -> str:
+        key = "\0" + iri
+        made = links.get(key)
+        if made is None:
+            made = links[key] = f'<a href="{_escape(href(iri))}">{_escape(short(iri))}</a>'
+        return made
+
     rows = []
     for f in desc.facts:
         if f.predicate == RDF_TYPE:
             continue
         o = f.object
-        if type(o) is ox.NamedNode:
-            value = f'<a href="{escape(href(o.value))}">{escape(short(o.value))}</a>'
-        else:
-            value = str(escape(o.value))
-        sources = " ".join(f'<a href="{escape(href(g))}">{escape(short(g)[6:] if g.startswith(BASE_IRI + "graph/") else short(g))}</a>'
-                           for g in f.graphs)
-        rows.append(f'<tr><td><a href="{escape(href(f.subject))}">{escape(short(f.subject))}</a></td>'
-                    f"<td>{escape(label_from_iri(f.predicate))}</td><td>{value}</td>"
-                    f'<td><span class="src">{sources}</span></td></tr>')
+        value = subject_link(o.value) if type(o) is ox.NamedNode else _escape(o.value)
+        sources = " ".join(link(g) for g in f.graphs)
+        rows.append(f"<tr><td>{subject_link(f.subject)}</td><td>{_escape(label_from_iri(f.predicate))}</td>"
+                    f'<td>{value}</td><td><span class="src">{sources}</span></td></tr>')
     return Markup("\n".join(rows))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
 
 
 _NAMES = f"SELECT DISTINCT ?x ?name WHERE {{ GRAPH ?g {{ ?x <{SDO.name}> ?name }} }}"
