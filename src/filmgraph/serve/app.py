@@ -97,6 +97,7 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
             yield
         finally:
             site.snapshots.close()
+            limits.close()
 
     own = site.routes()
     if reconcile:
@@ -387,6 +388,7 @@ class Site:
         fmt = None if wants_html else endpoint.pick_format(form, request.headers.get("accept"), params)
         timeout = endpoint.timeout_for(params, self.limits)
         bound = tuple(sorted(values.items()))
+        limit = self.limits.result_limit
         if not wants_html:
             # The answer is remembered as written, per format, and a remembered one is sent from the event loop.
             key = ("answer", named.text, bound, fmt)
@@ -395,17 +397,16 @@ class Site:
             if answer is None:
                 def answer_work():
                     with self.snapshots.use() as snap:
-                        return snap.remember(key, lambda: endpoint.write(
-                            endpoint.execute(snap, named, values, self.limits, timeout), fmt, self.limits.result_limit))
-                answer = await run_in_threadpool(answer_work)
+                        return snap.remember(key, lambda: endpoint.write(endpoint.execute(snap, named, values, limit),
+                                                                         fmt, limit))
+                answer = await self.limits.run(answer_work, timeout)
             return Response(answer.body, media_type=answer.media_type,
                             headers={"Vary": "Accept", **endpoint.headers_for(answer)})
 
         def work():
             with self.snapshots.use() as snap:
-                return snap.remember(("query", named.text, bound),
-                                     lambda: endpoint.execute(snap, named, values, self.limits, timeout))
-        result = await run_in_threadpool(work)
+                return snap.remember(("query", named.text, bound), lambda: endpoint.execute(snap, named, values, limit))
+        result = await self.limits.run(work, timeout)
         shown = endpoint.write(result, "turtle" if form == "graph" else "json", self.limits.result_limit)
         return self.page(request, template, query_text=named.text, queries=endpoint.library(), answer=result,
                          graph_text=shown.body.decode() if form == "graph" else None, named=named,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from filmgraph import query as fq
@@ -43,6 +44,9 @@ _UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s<]*\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n
                      r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
 
 
+T = TypeVar("T")
+
+
 class Refused(Exception):
     """A request the endpoint answers with an HTTP error status and a one-line reason."""
 
@@ -65,29 +69,66 @@ class Answer:
 class Limits:
     """Bounds on query work: the timeout, the row cap, and how many timed-out queries may still run.
 
-    pyoxigraph cannot stop a query once started; a query past its timeout is abandoned (its answer
-    thrown away) and, while `max_abandoned` of them still run, new queries are refused with 503."""
+    Queries run on a few threads of their own (`run`), which pyoxigraph lets run in parallel (it
+    releases the GIL while it evaluates). pyoxigraph cannot stop a query once started: a query
+    past its timeout is abandoned (its answer thrown away) and, while `max_abandoned` of them
+    still run, new queries are refused with 503."""
 
-    def __init__(self, timeout: float, result_limit: int, max_abandoned: int = 2):
+    def __init__(self, timeout: float, result_limit: int, max_abandoned: int = 2, threads: int = 8):
         self.timeout = timeout
         self.result_limit = result_limit
         self.max_abandoned = max_abandoned
-        self.running = 0
+        self.threads = threads
+        self._abandoned = 0
         self._lock = threading.Lock()
+        self._pool: Any = None
 
     def abandoned(self) -> int:
-        """Query threads still alive that no request waits for any more."""
-        alive = sum(1 for t in threading.enumerate() if t.name == "filmgraph-query")
-        return max(0, alive - self.running)
+        """Queries still running that no request waits for any more."""
+        return self._abandoned
 
-    def __enter__(self) -> "Limits":
+    def pool(self) -> Any:
         with self._lock:
-            self.running += 1
-        return self
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
 
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self.running -= 1
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="filmgraph-query")
+            return self._pool
+
+    async def run(self, work: Callable[[], T], timeout: float) -> T:
+        """`work()` (which runs a query) on the query threads, waited for at most `timeout` seconds.
+        One pool rather than a thread per query: starting a thread cost more than a point query."""
+        import asyncio
+
+        if self.abandoned() >= self.max_abandoned:
+            raise Refused(503, "too many queries still running past their timeout; try again shortly",
+                          {"Retry-After": "5"})
+        state = {"abandoned": False, "done": False}
+
+        def job() -> T:
+            try:
+                return work()
+            finally:
+                with self._lock:
+                    state["done"] = True
+                    if state["abandoned"]:
+                        self._abandoned -= 1
+
+        future = self.pool().submit(job)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        except asyncio.TimeoutError:
+            if not future.cancel():  # started: it runs on, abandoned, until pyoxigraph is done
+                with self._lock:
+                    if not state["done"]:
+                        state["abandoned"] = True
+                        self._abandoned += 1
+            raise Refused(503, f"the query ran past the {timeout:g} s timeout and was stopped",
+                          {"Retry-After": "5"}) from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def is_update(text: str) -> bool:
@@ -152,17 +193,11 @@ def timeout_for(params: dict[str, str], limits: Limits) -> float:
     return min(value, limits.timeout) if value > 0 else limits.timeout
 
 
-def execute(backend: Any, named: fq.NamedQuery, values: dict[str, str], limits: Limits, timeout: float) -> fq.Result:
-    """Run a query with the CLI's binding, timeout and cut; errors become HTTP refusals."""
-    if limits.abandoned() >= limits.max_abandoned:
-        raise Refused(503, "too many queries still running past their timeout; try again shortly",
-                      {"Retry-After": "5"})
+def execute(backend: Any, named: fq.NamedQuery, values: dict[str, str], limit: int) -> fq.Result:
+    """Run a query with the CLI's binding and cut at `limit` rows, with no timeout of its own
+    (`Limits.run` gives it one, from outside); errors become HTTP refusals."""
     try:
-        with limits:
-            return fq.run(backend, named, values, limit=limits.result_limit, timeout=timeout)
-    except fq.QueryTimeout:
-        raise Refused(503, f"the query ran past the {timeout:g} s timeout and was stopped",
-                      {"Retry-After": "5"}) from None
+        return fq.run(backend, named, values, limit=limit, timeout=0)
     except UsageError as e:
         raise Refused(400, str(e)) from None
     except QueryError as e:

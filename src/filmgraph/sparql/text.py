@@ -143,7 +143,7 @@ def inject_values(sparql: str, bindings: Mapping[str, Any] | None) -> str:
     return f"{sparql[:at]} {clause} {sparql[at:]}"
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def query_form(text: str, source: str = "the query") -> str:
     """`select`, `ask` or `graph` (CONSTRUCT/DESCRIBE), by parsing the query against an empty store;
     a syntax error names `source`, line and column. Remembered per text: parsing costs about as
