@@ -397,8 +397,7 @@ class Site:
             if answer is None:
                 def answer_work():
                     with self.snapshots.use() as snap:
-                        return snap.remember(key, lambda: endpoint.write(endpoint.execute(snap, named, values, limit),
-                                                                         fmt, limit))
+                        return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit))
                 answer = await self.limits.run(answer_work, timeout)
             return Response(answer.body, media_type=answer.media_type,
                             headers={"Vary": "Accept", **endpoint.headers_for(answer)})
