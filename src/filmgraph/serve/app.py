@@ -10,6 +10,7 @@ Reconciliation service mounted at `/reconcile`) beside these.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -31,7 +31,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from filmgraph import query as fq
 from filmgraph.describe import kind_of, label_from_iri, movie
@@ -56,6 +55,7 @@ OFFERS = ["text/html", *RDF_TYPES]
 SUFFIXES = {"html": "text/html", **{ext: media for media, (_, ext) in RDF_TYPES.items()}}
 # Prefixes for Turtle, TriG and JSON-LD answers (minted IRIs read well as `id:film/...`).
 RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
+PAGE_THREADS = 4
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 
@@ -93,11 +93,13 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
         site.snapshots = snapshots or await run_in_threadpool(
             lambda: Snapshots(store, interval=interval, answers=remember))
         site.snapshots.start()
+        threading.Thread(target=site.warm, name="filmgraph-warm", daemon=True).start()
         try:
             yield
         finally:
             site.snapshots.close()
             limits.close()
+            site.close()
 
     own = site.routes()
     if reconcile:
@@ -147,18 +149,55 @@ class Site:
 
     def __init__(self, config: Config, limits: endpoint.Limits):
         self.config = config
+        self._pages: Any = None
+        self._pages_lock = threading.Lock()
         self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
         self._once = threading.Lock()
         self.limits = limits
-        # auto_reload off: templates are package files, and checking their times costs a stat per render
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                                 trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-        self.templates = Jinja2Templates(env=env)
-        env.globals.update(href=self.href, short=views.short, minutes=views.minutes, prefix=config.prefix,
-                           label=label_from_iri, kind_of=kind_of)
-        env.filters["jsonld"] = _jsonld_script
+        self._templates: Any = None
+        self._templates_lock = threading.Lock()
+
+    @property
+    def templates(self) -> Any:
+        """The page templates, set up on first use (or by `warm`): Jinja2 is not needed to start."""
+        with self._templates_lock:
+            if self._templates is None:
+                import jinja2
+                from starlette.templating import Jinja2Templates
+
+                # auto_reload off: templates are package files; checking their times costs a stat per render
+                env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                                         trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                env.globals.update(href=self.href, short=views.short, minutes=views.minutes,
+                                   prefix=self.config.prefix, label=label_from_iri, kind_of=kind_of)
+                env.filters["jsonld"] = _jsonld_script
+                self._templates = Jinja2Templates(env=env)
+            return self._templates
+
+    def warm(self) -> None:
+        """Compile the templates once the server listens, so the first visitor does not wait for it."""
+        templates = self.templates
+        for name in sorted(os.listdir(HERE / "templates")):
+            if name.endswith(".html"):
+                templates.get_template(name)
 
     # ---- helpers ---------------------------------------------------------------------------
+
+    async def in_page_thread(self, work):
+        """`work()` on one of a few page threads. Making a page is Python work that holds the GIL,
+        so more threads would not make more pages at once: they would take turns, every page
+        finishing late, and crowd the event loop, which sends remembered answers meanwhile. A
+        few (not one) so that a slow page (a first search builds its index) holds up no others."""
+        with self._pages_lock:
+            if self._pages is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pages = ThreadPoolExecutor(PAGE_THREADS, thread_name_prefix="filmgraph-page")
+        return await asyncio.wrap_future(self._pages.submit(work))
+
+    def close(self) -> None:
+        if self._pages is not None:
+            self._pages.shutdown(wait=False, cancel_futures=True)
 
     def href(self, iri: str | None) -> str:
         """Where a minted IRI answers on this server; any other IRI stays as it is."""
@@ -205,7 +244,7 @@ class Site:
                 if counts is None:
                     self._count(snap)
                 return counts, snap.generation
-        counts, generation = await run_in_threadpool(work)
+        counts, generation = await self.in_page_thread(work)
         return self.page(request, "home.html", counts=counts, queries=endpoint.library(), generation=generation)
 
     def _search_index(self, snap: Snapshot):
@@ -245,7 +284,7 @@ class Site:
         def work():
             with self.snapshots.use() as snap:
                 return views.search(self._search_index(snap), text)
-        found = await run_in_threadpool(work) if text.strip() else {}
+        found = await self.in_page_thread(work) if text.strip() else {}
         return self.page(request, "search.html", q=text, found=found)
 
     async def resource(self, request: Request) -> Response:
@@ -268,7 +307,7 @@ class Site:
             def work():
                 with self.snapshots.use() as snap:
                     return snap.remember(key, lambda: self._represent(snap, iri, media)), snap.generation
-            body, generation = await run_in_threadpool(work)
+            body, generation = await self.in_page_thread(work)
         if body is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
         etag = '"' + hashlib.sha1(f"{generation}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
@@ -321,7 +360,7 @@ class Site:
                     desc = snap.describe(iri)
                     return None if desc is None else make(snap, desc)
                 return snap.remember(("svg", request.url.path), build), snap.generation
-        svg, generation = await run_in_threadpool(work)
+        svg, generation = await self.in_page_thread(work)
         if svg is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}")
         etag = '"' + hashlib.sha1(f"{generation}:{request.url.path}".encode()).hexdigest()[:20] + '"'
