@@ -346,7 +346,7 @@ class Site:
         if kind == "character":
             return views.character_view(desc)
         if kind == "series":
-            return views.series_data(snap.describe, desc)
+            return views.series_data(snap.cast_of, desc)
         if kind == "graph" and desc.first(desc.iri, FG.describes):
             return views.record_view(snap.store, desc)
         return {}
@@ -370,13 +370,13 @@ class Site:
 
     async def series_timeline(self, request: Request) -> Response:
         def make(snap, desc):
-            data = views.series_data(snap.describe, desc)
+            data = views.series_data(snap.cast_of, desc)
             return charts.series_timeline(data["name"], data["films"], data["recurring"])
         return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
 
     async def cast_chart(self, request: Request) -> Response:
         def make(snap, desc):
-            data = views.series_data(snap.describe, desc)
+            data = views.series_data(snap.cast_of, desc)
             return charts.cast_chart(data["name"], data["films"], data["characters"])
         return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
 

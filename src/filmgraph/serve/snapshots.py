@@ -42,7 +42,7 @@ log = logging.getLogger("filmgraph.serve")
 _IGNORED = ("LOG", LOCK_FILE)
 ANSWERS = SERVE_REMEMBER
 ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
-DESCRIPTIONS = 256  # descriptions kept for the pages, pictures and formats of the same resource
+DESCRIPTIONS = 512  # kept for the page, pictures and formats of one resource (about 100 KB each)
 _MISSING = object()
 
 
@@ -89,6 +89,17 @@ class Snapshot:
             while len(self.descriptions) > DESCRIPTIONS:
                 self.descriptions.popitem(last=False)
         return desc
+
+    def cast_of(self, film: str) -> Any:
+        """A film's description as far as its series' page and pictures need it: the full one when
+        it is kept, else `describe_cast` (its roles and their names only)."""
+        from filmgraph.describe import describe_cast
+
+        with self._lock:
+            desc = self.descriptions.get(film, _MISSING)
+        if desc is not _MISSING:
+            return desc
+        return describe_cast(self.store, film, labels=self.labels if self.limit else None)
 
     def recall(self, key: Any) -> Any:
         """A remembered answer, or None; cheap enough to ask from the event loop."""
