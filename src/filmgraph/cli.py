@@ -62,21 +62,43 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.readers import expand_paths
     from filmgraph.store import open_store
 
-    files = list(expand_paths(args.paths))
+    skipped: list = []
+    files = list(expand_paths(args.paths, skipped))
     with open_store(_store_path(args), write=True) as store:
         report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
                         **_ingest_options(args))
+    report.warnings[:0] = skipped
     if not args.quiet:
-        for warning in report.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        _print_capped((w.path, f"warning: {w}") for w in report.warnings)
         for line in report.validation_warnings:
             print(line, file=sys.stderr)
     for refusal in report.refused:
         _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
         if refusal.report:
             print(refusal.report, file=sys.stderr)
+    for (path, why, _), count in sorted(report.more_refused.items()):
+        _err(f"refused {count} more in {path} ({why}); the first {report.limit} are above "
+             "(FILMGRAPH_MAX_ERRORS_PER_FILE)")
     print(report.summary())
     return report.exit_code
+
+
+def _print_capped(lines, stream=None) -> None:
+    """Print (file, line) pairs, at most `Limits.errors_per_file` per file, then how many more."""
+    from collections import Counter
+
+    from filmgraph.settings import Limits
+
+    stream = stream or sys.stderr
+    limit = Limits().errors_per_file
+    seen: Counter = Counter()
+    for path, line in lines:
+        seen[path] += 1
+        if seen[path] <= limit:
+            print(line, file=stream)
+    for path, count in seen.items():
+        if count > limit:
+            print(f"warning: {path}: {count - limit} more warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)", file=stream)
 
 
 def _ingest_options(args: argparse.Namespace) -> dict:

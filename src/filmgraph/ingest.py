@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, ingest_time, map_record
-from filmgraph.readers import ReadResult, expand_paths, read_file
+from filmgraph.readers import ReadResult, expand_paths, read_parts
 from filmgraph.record import ReaderWarning
+from filmgraph.settings import Limits
 from filmgraph.store.base import Backend, WriteStats
 
 
@@ -46,24 +47,44 @@ class IngestReport:
     warnings: list[ReaderWarning] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     validation_warnings: list[str] = field(default_factory=list)
+    more_refused: Counter = field(default_factory=Counter)
+    """Refusals past the first `Limits.errors_per_file` of a file, counted by (file, reason) only:
+    a file of a million bad rows costs a count, not a million messages."""
+    per_file: Counter = field(default_factory=Counter)
+    limit: int = field(default_factory=lambda: Limits().errors_per_file)
+
+    def refuse(self, refusal: Refusal, path: str) -> None:
+        """Keep a refusal, or past the file's first `limit`, count it."""
+        self.per_file[path] += 1
+        if self.per_file[path] <= self.limit:
+            self.refused.append(refusal)
+        else:
+            why = refusal.group or ("does not conform" if refusal.nonconforming else "unreadable file")
+            self.more_refused[(path, why, refusal.nonconforming)] += 1
+
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + sum(self.more_refused.values())
 
     @property
     def exit_code(self) -> int:
         """2 when a file could not be read, 1 when a record did not conform, else 0."""
-        if any(not r.nonconforming for r in self.refused):
+        if any(not r.nonconforming for r in self.refused) or any(not k[2] for k in self.more_refused):
             return 2
-        return 1 if self.refused else 0
+        return 1 if self.refused_count else 0
 
     def summary(self) -> str:
         w = self.written
         return (f"{self.records} records from {self.files} files: {w.added} added, {w.replaced} replaced, "
-                f"{w.unchanged} unchanged, {len(self.refused)} refused; {w.triples} triples written; "
+                f"{w.unchanged} unchanged, {self.refused_count} refused; {w.triples} triples written; "
                 f"{len(self.warnings)} warnings" + self._refusal_groups())
 
     def _refusal_groups(self) -> str:
         """A second line counting refusals by reason: ``refused: 13 missing year, 1 unreadable file``."""
         groups = Counter(r.group or ("does not conform" if r.nonconforming else "unreadable file")
                          for r in self.refused)
+        for (_, why, _), n in self.more_refused.items():
+            groups[why] += n
         return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
@@ -72,24 +93,47 @@ class IngestReport:
 Validator = Callable[[list[MappedRecord], Backend], tuple[list[tuple[MappedRecord, str]], list[str]]]
 
 
-def read_all(paths: Iterable[str], report: IngestReport, **options) -> Iterator[ReadResult]:
-    """Read each file, turning a broken one into a refusal rather than an abort."""
+def read_all(paths: Iterable[str], report: IngestReport, rows: int = 500, **options) -> Iterator[ReadResult]:
+    """Read each file, turning a broken one into a refusal rather than an abort; a streaming reader's
+    file comes in parts of at most `rows` rows. Whatever a reader raises, the file is refused with
+    one line naming it, and the run goes on."""
     for path in paths:
         report.files += 1
         try:
-            result = read_file(path, **options)
+            for result in read_parts(path, rows, **options):
+                report.warnings.extend(result.warnings)
+                for row in result.refused:  # rows a reader could not turn into records (issue 7)
+                    first, *rest = row.lines()
+                    report.refuse(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
+                                          report="\n".join(f"{row.place}: {line}" for line in rest)), path)
+                yield result
         except InputError as e:
-            report.refused.append(Refusal(path=path, reason=str(e)))
-            continue
-        except (ValueError, LookupError, TypeError, UnicodeError) as e:
-            report.refused.append(Refusal(path=path, reason=f"{path}: could not be read ({type(e).__name__}: {e})"))
-            continue
-        report.warnings.extend(result.warnings)
-        for row in result.refused:  # rows a reader could not turn into records (issue 7)
-            first, *rest = row.lines()
-            report.refused.append(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
-                                          report="\n".join(f"{row.place}: {line}" for line in rest)))
-        yield result
+            report.refuse(Refusal(path=path, reason=str(e)), path)
+        except MemoryError:
+            report.refuse(Refusal(path=path, reason=f"{path}: could not be read (it needs more memory than "
+                                                    "there is)"), path)
+        except Exception as e:  # noqa: BLE001 - one bad file is one refused file, whatever it raised
+            report.refuse(Refusal(path=path, reason=f"{path}: could not be read ({type(e).__name__}: "
+                                                    f"{_one_line(e)})"), path)
+
+
+def map_records(result: ReadResult, stamp: str, report: IngestReport) -> list[MappedRecord]:
+    """A file's records as graphs; a record mapping fails on (whatever the exception) is refused alone."""
+    mapped = []
+    for record in result.records:
+        try:
+            mapped.append(map_record(record, stamp))
+        except Exception as e:  # noqa: BLE001 - refused, named, and the run goes on
+            src = record.source
+            where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
+            report.refuse(Refusal(path=where, reason=f"{where}: could not be mapped ({type(e).__name__}: "
+                                                     f"{_one_line(e)})"), result.path)
+    return mapped
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -114,7 +158,7 @@ def ingest(
     **reader_options,
 ) -> IngestReport:
     report = IngestReport()
-    files = list(expand_paths(paths))
+    files = list(expand_paths(paths, report.warnings))
     stamp = ingest_time()
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store) if _can_bulk_load(store) else None
@@ -130,8 +174,8 @@ def ingest(
             for mapped, text in refused:
                 src = mapped.record.source
                 where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
-                report.refused.append(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
-                                              report=text, nonconforming=True))
+                report.refuse(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
+                                      report=text, nonconforming=True), src.path)
             accepted = [m for m in batch if id(m) not in gone]
         report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         batch.clear()
@@ -140,15 +184,17 @@ def ingest(
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         mapped_files = _parallel(files, report, stamp, workers, validator is not None, reader_options)
     else:
-        mapped_files = ([map_record(r, stamp) for r in result.records]
-                        for result in read_all(files, report, **reader_options))
-    for done, records in enumerate(mapped_files, 1):
+        mapped_files = (map_records(result, stamp, report)
+                        for result in read_all(files, report, batch_size, **reader_options))
+    shown = 0
+    for records in mapped_files:
         report.records += len(records)
         batch.extend(records)
         if len(batch) >= batch_size:
             flush()
-        if progress:
-            progress(done)
+        if progress and report.files != shown:
+            shown = report.files
+            progress(shown)
     flush()
     if bulk and bulk.loaded and hasattr(store, "optimize"):
         store.optimize()
@@ -188,7 +234,7 @@ def _read_and_map(files: list[str], stamp: str, keep_records: bool,
     Without a validator nothing reads `MappedRecord.record`, so it is not sent back (pickling the
     record costs more than the graph's text)."""
     report = IngestReport()
-    mapped = [[map_record(r, stamp) for r in result.records] for result in read_all(files, report, **options)]
+    mapped = [map_records(result, stamp, report) for result in read_all(files, report, **options)]
     if not keep_records:
         for records in mapped:
             for m in records:
@@ -200,7 +246,9 @@ def _merge(into: IngestReport, part: IngestReport) -> None:
     """Add a worker's report to the run's: counters add, lists extend (whatever fields readers add)."""
     for f in dataclasses.fields(part):
         value = getattr(part, f.name)
-        if isinstance(value, (int, list)) and not isinstance(value, bool):
+        if isinstance(value, Counter):
+            getattr(into, f.name).update(value)
+        elif isinstance(value, (int, list)) and not isinstance(value, bool) and f.name != "limit":
             setattr(into, f.name, getattr(into, f.name) + value)
 
 

@@ -25,6 +25,7 @@ class Settings:
     shacl_engine: str = field(default_factory=lambda: _env("FILMGRAPH_SHACL_ENGINE", ""))
     cache_dir: str = field(default_factory=lambda: _env("FILMGRAPH_CACHE", os.path.expanduser("~/.cache/filmgraph")))
     batch_size: int = 500
+    limits: "Limits" = field(default_factory=lambda: Limits())
 
     @property
     def user_agent(self) -> str:
@@ -32,3 +33,26 @@ class Settings:
 
         contact = f"; {self.contact}" if self.contact else ""
         return f"filmgraph/{__version__} (https://w3id.org/filmgraph{contact})"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one input may cost, each with the variable that raises it (docs/reliability.md).
+
+    A file, line, list, cell or nesting past a bound is refused with a message naming the bound;
+    CSV files stream, so only their cells and columns are bounded, not their length."""
+
+    file_bytes: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_FILE_BYTES", 64 * 1024 * 1024))
+    lines: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_LINES", 20_000))
+    line_chars: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_LINE_CHARS", 20_000))
+    list_items: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_LIST_ITEMS", 5_000))
+    cell_chars: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_CELL_CHARS", 65_536))
+    columns: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_COLUMNS", 1_000))
+    depth: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_DEPTH", 32))
+    yaml_alias_nodes: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_YAML_ALIAS_NODES", 10_000))
+    errors_per_file: int = field(default_factory=lambda: _env_int("FILMGRAPH_MAX_ERRORS_PER_FILE", 20))

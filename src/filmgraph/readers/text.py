@@ -35,7 +35,30 @@ def extract_text(path: str, data: bytes) -> ExtractedText:
     """The file's text by its extension; `InputError` for a file that holds none."""
     ext = os.path.splitext(path)[1].lower()
     kind = "markdown" if ext in (".md", ".markdown") else "text"
-    return ExtractedText(decode(path, data), kind)
+    return bounded(path, ExtractedText(decode(path, data), kind))
+
+
+def bounded(path: str, extracted: ExtractedText) -> ExtractedText:
+    """The text, if within `Limits.lines` lines of at most `Limits.line_chars` characters: what a
+    press kit holds, while a machine-made file past them would cost the grammar time and memory
+    out of all proportion (a 100,000-name cast list, a 30,000-space run)."""
+    from filmgraph.settings import Limits
+
+    limits = Limits()
+    text = extracted.text
+    lines = text.count("\n") + 1
+    if lines > limits.lines:
+        raise InputError(f"{lines} lines is more than a press kit may hold ({limits.lines}, "
+                         "FILMGRAPH_MAX_LINES); give a long list as CSV", path=path)
+    start = 0
+    for number in range(1, lines + 1):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > limits.line_chars:
+            raise InputError(f"a line of {end - start} characters is more than a press kit line may hold "
+                             f"({limits.line_chars}, FILMGRAPH_MAX_LINE_CHARS)", path=path, line=number)
+        start = end + 1
+    return extracted
 
 
 def decode(path: str, data: bytes) -> str:
