@@ -161,7 +161,7 @@ def ingest(
     files = list(expand_paths(paths, report.warnings))
     stamp = ingest_time()
     batch: list[MappedRecord] = []
-    bulk = _BulkWriter(store) if _can_bulk_load(store) else None
+    bulk = _BulkWriter(store, hold=validator is None) if _can_bulk_load(store) else None
 
     def flush() -> None:
         if not batch:
@@ -196,6 +196,8 @@ def ingest(
             shown = report.files
             progress(shown)
     flush()
+    if bulk:
+        bulk.finish()
     if bulk and bulk.loaded and hasattr(store, "optimize"):
         store.optimize()
     return report
@@ -211,21 +213,44 @@ def _can_bulk_load(store: Backend) -> bool:
 
 class _BulkWriter:
     """Streams graphs new to this run through `bulk_add`; a graph seen before in the run (the same
-    film twice) goes through `replace_graphs`, which compares content hashes and replaces whole."""
+    film twice) goes through `replace_graphs`, which compares content hashes and replaces whole.
 
-    def __init__(self, store: Backend):
+    A bulk load costs about a second however little it loads, so without validation (which reads
+    the store's neighbourhood of each batch, so needs earlier batches landed) graphs are held until
+    about `BULK_TRIPLES` statements wait: a few MB, bounded, and not one load per batch."""
+
+    BULK_TRIPLES = 100_000
+
+    def __init__(self, store: Backend, hold: bool = False):
         self.store = store
+        self.hold = hold
         self.loaded: set[str] = set()
+        self.waiting: list[MappedRecord] = []
+        self.waiting_triples = 0
 
     def write(self, records: list[MappedRecord]) -> WriteStats:
         latest = {m.graph.value: m for m in records}
         fresh = [m for g, m in latest.items() if g not in self.loaded]
         again = [m for g, m in latest.items() if g in self.loaded]
-        stats = self.store.bulk_add(fresh) if fresh else WriteStats()
+        stats = WriteStats()
+        for m in fresh:
+            stats.added += 1
+            stats.triples += m.size if getattr(m, "size", None) is not None else len(m.triples)
+            stats.graphs.append(m.graph.value)
+        self.waiting += fresh
+        self.waiting_triples += stats.triples
         self.loaded.update(m.graph.value for m in fresh)
+        if again or not self.hold or self.waiting_triples >= self.BULK_TRIPLES:
+            self.finish()
         if again:
             stats += self.store.replace_graphs(again)
         return stats
+
+    def finish(self) -> None:
+        """Load what is waiting."""
+        if self.waiting:
+            self.store.bulk_add(self.waiting)
+        self.waiting, self.waiting_triples = [], 0
 
 
 def _read_and_map(files: list[str], stamp: str, keep_records: bool,
