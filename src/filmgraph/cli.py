@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable
 
@@ -54,6 +55,8 @@ def _add_ingest(sub) -> None:
     p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+    p.add_argument("--init", action="store_true",
+                   help="make the store in a folder that already holds other files (refused without it)")
     p.set_defaults(run=_run_ingest)
 
 
@@ -64,9 +67,17 @@ def _run_ingest(args: argparse.Namespace) -> int:
 
     skipped: list = []
     files = list(expand_paths(args.paths, skipped))
-    with open_store(_store_path(args), write=True) as store:
-        report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
-                        **_ingest_options(args))
+    options = _ingest_options(args)
+    with open_store(_store_path(args), write=True, init=args.init) as store:
+        try:
+            report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
+                            **options)
+        except KeyboardInterrupt as e:
+            landed = getattr(e, "landed", None)
+            if landed is not None:
+                e.args = (f"{landed} records landed whole before it stopped ({getattr(e, 'unchanged', 0)} were "
+                          "already there) and nothing is half-written; run the same command again to resume",)
+            raise
     report.warnings[:0] = skipped
     if not args.quiet:
         _print_capped((w.path, f"warning: {w}") for w in report.warnings)
@@ -271,7 +282,8 @@ def _query_backend(args: argparse.Namespace, timeout: float):
             raise UsageError("--auth and --header go with --endpoint")
         from filmgraph.store import open_store
 
-        return open_store(_store_path(args))
+        # The timeout covers waiting for a writer's lock too (then the query gets what is left).
+        return open_store(_store_path(args), lock_timeout=timeout if timeout and timeout > 0 else None)
     if args.store:
         raise UsageError("give --store or --endpoint, not both")
     from filmgraph.store.remote import RemoteStore
@@ -307,6 +319,8 @@ def _run_query(args: argparse.Namespace) -> int:
     unknown: list[tuple[str, str]] = []
     try:
         with _query_backend(args, timeout) as backend:
+            if timeout and timeout > 0:
+                timeout = max(timeout - getattr(backend, "lock_waited", 0.0), 0.001)
             result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
             if result.empty:
                 texts = [values[p.name] for p in named.params if p.type in ("string", "title") and p.name in values]
@@ -396,10 +410,31 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conforms and not refused else EXIT_NONCONFORMING
 
 
+# ---- upgrade ------------------------------------------------------------------------------------
+
+def _add_upgrade(sub) -> None:
+    p = sub.add_parser("upgrade", help="bring a store made by an older filmgraph up to date",
+                       description="Copy the store to a backup folder beside it, then bring it to this "
+                                   "filmgraph's store format. Nothing else upgrades a store.",
+                       epilog="example: filmgraph upgrade --store films",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.set_defaults(run=_run_upgrade)
+
+
+def _run_upgrade(args: argparse.Namespace) -> int:
+    from filmgraph.store.embedded import upgrade
+
+    done, backup = upgrade(_store_path(args))
+    print(done + (f"; the store as it was is backed up at {backup}" if backup else ""))
+    return EXIT_OK
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats]
+VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
+                         _add_upgrade]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -424,19 +459,47 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from filmgraph.errors import FilmgraphError
 
+    previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     try:
         return args.run(args)
     except FilmgraphError as e:
         _err(str(e))
         return e.exit_code
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
+    except KeyboardInterrupt as e:
+        code = 128 + getattr(e, "signum", signal.SIGINT)
+        what = "terminated" if code == 128 + signal.SIGTERM else "interrupted"
+        _err(f"{what}: {e.args[0]}" if e.args else what)
+        return code
+    except MemoryError:
+        _err("out of memory; lower --batch-size, or the bounds in docs/reliability.md")
+        return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's exit flush from complaining.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as e:  # the environment (a full disk, a closed terminal): one line, not a traceback
+        _err(f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}")
+        return EXIT_USAGE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (docker stop, systemd, CI), unwound like Ctrl-C so every verb stops cleanly."""
+
+    signum = signal.SIGTERM
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ so the outcome is the same as a serial run (docs/performance.md).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import multiprocessing
 import os
+import signal
 import sys
-from collections import Counter, deque
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from filmgraph.errors import InputError
@@ -177,7 +178,8 @@ def ingest(
                 report.refuse(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
                                       report=text, nonconforming=True), src.path)
             accepted = [m for m in batch if id(m) not in gone]
-        report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
+        with _whole():
+            report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         batch.clear()
 
     workers = ingest_workers()
@@ -187,20 +189,51 @@ def ingest(
         mapped_files = (map_records(result, stamp, report)
                         for result in read_all(files, report, batch_size, **reader_options))
     shown = 0
-    for records in mapped_files:
-        report.records += len(records)
-        batch.extend(records)
-        if len(batch) >= batch_size:
-            flush()
-        if progress and report.files != shown:
-            shown = report.files
-            progress(shown)
-    flush()
-    if bulk:
-        bulk.finish()
+    try:
+        for records in mapped_files:
+            report.records += len(records)
+            batch.extend(records)
+            if len(batch) >= batch_size:
+                flush()
+            if progress and report.files != shown:
+                shown = report.files
+                progress(shown)
+        flush()
+        if bulk:
+            with _whole():
+                bulk.finish()
+    except KeyboardInterrupt as e:  # SIGINT, and SIGTERM as the CLI turns it into one
+        if hasattr(mapped_files, "close"):
+            mapped_files.close()  # stops the workers
+        e.landed = report.written.added + report.written.replaced - (len(bulk.waiting) if bulk else 0)
+        e.unchanged = report.written.unchanged
+        raise
     if bulk and bulk.loaded and hasattr(store, "optimize"):
         store.optimize()
     return report
+
+
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until a store write and the count of what it wrote are both done, so
+    that an interrupted run says exactly what landed. (Blocking the signals would not do: Python runs
+    its handlers in the main thread whichever thread the kernel picks.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    kept = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in kept.items():
+            signal.signal(s, handler)
+        if pending:
+            handler = kept[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
 
 
 def _can_bulk_load(store: Backend) -> bool:
@@ -280,25 +313,15 @@ def _merge(into: IngestReport, part: IngestReport) -> None:
 def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int, keep_records: bool,
               options: dict) -> Iterator[list[MappedRecord]]:
     """Mapped records file by file, in file order, read by `workers` processes a few chunks ahead
-    (bounded, so memory follows the batch size, not the input)."""
+    (bounded, so memory follows the batch size, not the input); the workers die with this process
+    however it ends (workers.py)."""
+    from filmgraph.workers import ordered_map
+
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    # fork: the workers only read and map, never touch the store; spawn and forkserver would
-    # re-run a caller's unguarded script (no `if __name__ == "__main__"`) in every worker.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque = deque()
-        ahead = iter(chunks)
-        for chunk in ahead:
-            pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
-            if len(pending) >= 2 * workers + 2:
-                break
-        while pending:
-            part, mapped = pending.popleft().result()
-            for chunk in ahead:
-                pending.append(pool.submit(_read_and_map, chunk, stamp, keep_records, options))
-                break
-            _merge(report, part)
-            yield from mapped
+    for part, mapped in ordered_map(_read_and_map, ((chunk, stamp, keep_records, options) for chunk in chunks),
+                                    workers):
+        _merge(report, part)
+        yield from mapped
 
 
 def progress_printer(total: int, stream=sys.stderr) -> Callable[[int], None] | None:

@@ -58,8 +58,10 @@ class Backend(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def open_store(location: str, *, write: bool = False, lock_timeout: float | None = None) -> Backend:
-    """An embedded store at `location` (a folder); `write` takes the writer's lock."""
+def open_store(location: str, *, write: bool = False, lock_timeout: float | None = None,
+               init: bool = False) -> Backend:
+    """An embedded store at `location` (a folder); `write` takes the writer's lock; `init` lets a
+    store be made in a folder that holds other files."""
     from filmgraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(location, write=write, lock_timeout=lock_timeout)
+    return EmbeddedStore(location, write=write, lock_timeout=lock_timeout, init=init)
