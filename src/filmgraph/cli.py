@@ -267,6 +267,8 @@ def _add_query(sub) -> None:
     p.add_argument("--timeout", type=float, metavar="S",
                    help="stop a query that runs longer than S seconds (default: $FILMGRAPH_QUERY_TIMEOUT or 30)")
     p.add_argument("--endpoint", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the store")
+    p.add_argument("--allow-service", action="store_true",
+                   help="let a query on the store call other endpoints (SERVICE); refused without it")
     p.add_argument("--auth", metavar="USER:PASS", help="HTTP basic credentials for --endpoint")
     p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
                    help="an extra HTTP header for --endpoint (repeatable)")
@@ -314,13 +316,17 @@ def _run_query(args: argparse.Namespace) -> int:
     values = query.parse_assignments(args.param)
     query.bind(named, values)
     results.check_format(query.check(named), args.format)
+    if not args.endpoint and not args.allow_service and query.uses_service(named.text):
+        raise UsageError(f"{named.source}: the query calls another endpoint (SERVICE); a query on the store "
+                         "makes no outside request unless you give --allow-service")
     timeout = Settings().query_timeout if args.timeout is None else args.timeout
     hints = []
     unknown: list[tuple[str, str]] = []
     try:
         with _query_backend(args, timeout) as backend:
-            if timeout and timeout > 0:
-                timeout = max(timeout - getattr(backend, "lock_waited", 0.0), 0.001)
+            waited = getattr(backend, "lock_waited", 0.0)
+            if timeout and timeout > 0 and waited > 0.05:
+                timeout = max(round(timeout - waited, 2), 0.01)
             result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
             if result.empty:
                 texts = [values[p.name] for p in named.params if p.type in ("string", "title") and p.name in values]

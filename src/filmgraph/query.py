@@ -28,7 +28,8 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
-from filmgraph.store.remote import inject_values
+from filmgraph.store.remote import inert_service as _inert
+from filmgraph.store.remote import inject_values, uses_service
 from filmgraph.terms import XSD
 
 PARAM_TYPES = {
@@ -291,9 +292,10 @@ def check(query: NamedQuery) -> str:
 
 @lru_cache(maxsize=256)
 def _form(text: str, source: str) -> str:
-    """Remembered per text: parsing costs about as much as a point query itself."""
+    """Remembered per text: parsing costs about as much as a point query itself. Checked on an
+    empty store with SERVICE made inert (`_inert`), so the check never executes anything outside."""
     try:
-        result = ox.Store().query(text)
+        result = ox.Store().query(_inert(text))
     except SyntaxError as e:
         message = str(e)
         m = _POSITION.match(message)
@@ -445,7 +447,10 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
                     break
             return result
         except (OSError, RuntimeError, ValueError) as e:
-            raise QueryError(f"{query.source}: {e}") from None
+            raise QueryError(f"{query.source}: {' '.join(str(e).split())[:300]}") from None
+        except (SyntaxError, RecursionError) as e:  # results that do not parse, or nest without end
+            raise QueryError(f"{query.source}: the results could not be read ({type(e).__name__}: "
+                             f"{' '.join(str(e).split())[:200]})") from None
 
     if timeout is None:
         from filmgraph.settings import Settings

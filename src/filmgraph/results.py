@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -56,6 +57,24 @@ def results_json(result: Result) -> dict[str, Any]:
     bindings = [{name: term_json(term) for name, term in zip(result.variables, row) if term is not None}
                 for row in result.rows]
     return {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+
+
+# OWASP's CSV-injection rule: a cell a spreadsheet would run as a formula starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def defuse(answer: dict[str, Any]) -> dict[str, Any]:
+    """SPARQL JSON results with every literal a spreadsheet would run as a formula (`=HYPERLINK(...)`)
+    prefixed with `'` (OWASP), for CSV and TSV, which people open in spreadsheets; a number such
+    as -5 is left alone (it is no formula)."""
+    for row in answer.get("results", {}).get("bindings", []):
+        for term in row.values():
+            value = term.get("value")
+            if (term.get("type") == "literal" and isinstance(value, str) and value.startswith(_FORMULA_START)
+                    and not _NUMBER.fullmatch(value)):
+                term["value"] = "'" + value
+    return answer
 
 
 def compact(iri: str) -> str:
@@ -114,7 +133,10 @@ def write(result: Result, fmt: str | None, output: IO[bytes]) -> None:
     if fmt == "table":
         output.write(table(result).encode("utf-8"))
         return
-    document = json.dumps(results_json(result), ensure_ascii=False).encode("utf-8")
+    answer = results_json(result)
+    if fmt in ("csv", "tsv"):
+        answer = defuse(answer)
+    document = json.dumps(answer, ensure_ascii=False).encode("utf-8")
     parsed = ox.parse_query_results(document, ox.QueryResultsFormat.JSON)
     buffer = io.BytesIO()
     parsed.serialize(buffer, _RESULTS_FORMAT[fmt])
