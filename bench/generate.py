@@ -248,7 +248,7 @@ def presskit(film: Film) -> str:
 
 
 def record_json(film: Film) -> dict:
-    """The film as a JSON record following docs/record.schema.json."""
+    """The film as a JSON record following src/filmgraph/record.schema.json."""
     doc: dict = {
         "title": film.title,
         "year": film.year,

@@ -131,13 +131,10 @@ def query_plan(n: int) -> list[tuple[str, dict[str, str]]]:
 def validator_or_reason():
     """filmgraph's ingest validator, or (None, why not)."""
     try:
-        from filmgraph.validate import ingest_validator
+        from filmgraph.ingest import ingest_validator
     except ImportError as e:
-        return None, f"filmgraph.validate not importable ({e})"
-    validator = ingest_validator()
-    if validator is None:
-        return None, "filmgraph.validate.ingest_validator() returns None (shapes issue not landed)"
-    return validator, ""
+        return None, f"filmgraph.ingest.ingest_validator not importable ({e})"
+    return ingest_validator(), ""
 
 
 def shapes_path() -> str | None:
@@ -224,11 +221,10 @@ def phase_queries(args) -> dict:
 
 
 def _mapped_batch(work: str):
-    from filmgraph.mapping import map_record
-    from filmgraph.readers import expand_paths, read_file
+    from filmgraph.pipeline import map_paths
 
-    return [map_record(r, STAMP) for p in expand_paths([os.path.join(work, "new", "presskit")])
-            for r in read_file(p).records]
+    return [m for outcome in map_paths([os.path.join(work, "new", "presskit")], generated_at=STAMP)
+            for m in outcome.records]
 
 
 def phase_batch_validate(args) -> dict:
@@ -244,9 +240,9 @@ def phase_batch_validate(args) -> dict:
     else:
         with open_store(args.store) as store:
             t = time.perf_counter()
-            refused, _ = validator(batch, store)
+            checked = validator(batch, store)
             out["into_store_s"] = time.perf_counter() - t
-            out["refused"] = len(refused)
+            out["refused"] = sum(1 for c in checked if c.refused)
         empty = os.path.join(args.work, "empty-store")
         shutil.rmtree(empty, ignore_errors=True)
         with open_store(empty, write=True) as store:
@@ -331,7 +327,7 @@ def phase_baseline(args) -> dict:
     from rdflib.plugins.sparql import prepareQuery  # noqa: F401  (load the engine before timing)
 
     from filmgraph import query as fq
-    from filmgraph.ingest import read_all, IngestReport
+    from filmgraph.pipeline import read_paths
     from filmgraph.mapping import map_record
     from filmgraph.store.remote import inject_values
 
@@ -340,7 +336,7 @@ def phase_baseline(args) -> dict:
     t = time.perf_counter()
     ds = rdflib.Dataset(default_union=True)
     triples = 0
-    for result in read_all(files, IngestReport()):
+    for result in read_paths(files):
         for record in result.records:
             m = map_record(record, STAMP)
             ds.graph(rdflib.URIRef(m.graph.value)).parse(data=m.ntriples, format="nt")

@@ -26,7 +26,7 @@ from filmgraph.record import (  # noqa: E402
     CastMember, Certificate, FilmRecord, Release, Runtime, SeriesRef, Source,
 )
 from filmgraph.store.embedded import EmbeddedStore  # noqa: E402
-from filmgraph.validate import RecordView, neighbourhood, validate_batch  # noqa: E402
+from filmgraph.validation import RecordView, neighbourhood, validate_batch  # noqa: E402
 
 SEED = 3
 STAMP = "2026-01-01T00:00:00Z"

@@ -188,6 +188,7 @@ def full_record() -> FilmRecord:
         ],
         ids=ExternalIds(imdb="tt0396184", wikidata="Q1126097", tmdb="11330"),
         notes=[Note("Produced with support from the Danish Film Institute.", 40)],
+        lines={"title": 1, "year": 2, "cast": 10, "cast[1]": 11},
     )
 
 

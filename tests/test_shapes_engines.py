@@ -28,7 +28,7 @@ def test_rust_engine_agrees_on_the_sample_records():
     from filmgraph.validate import validate_paths
 
     def problems(engine):
-        report, _, _ = validate_paths([str(RECORDS)], engine=engine)
+        report = validate_paths([str(RECORDS)], engine=engine).report
         return sorted((p.severity, p.focus, p.path, str(p.value), p.message, p.field, p.line) for p in report.problems)
 
     assert problems("rust") == problems("pyshacl")

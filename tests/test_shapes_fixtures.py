@@ -19,7 +19,7 @@ from rdflib import RDF, Namespace
 from filmgraph.mapping import map_record
 from filmgraph.readers import read_file
 from filmgraph.store.embedded import EmbeddedStore
-from filmgraph.validate import RecordView, neighbourhood, results_of, shapes_graph, validate_views
+from filmgraph.validation import RecordView, neighbourhood, results_of, shapes_graph, validate_views
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 RULES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())

@@ -13,7 +13,8 @@ import rdflib
 from filmgraph.mapping import map_record
 from filmgraph.record import CastMember, FilmRecord, SeriesRef, Source
 from filmgraph.store.embedded import EmbeddedStore
-from filmgraph.validate import RecordView, neighbourhood, shapes_graph, validate_batch, validate_paths
+from filmgraph.validate import validate_paths
+from filmgraph.validation import RecordView, choose_engine, neighbourhood, shapes_graph, validate_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"
@@ -48,7 +49,8 @@ def test_shapes_conform_to_shacl_for_shacl():
 
 
 def test_sample_records_conform():
-    report, unreadable, refused = validate_paths([str(RECORDS)])
+    found = validate_paths([str(RECORDS)])
+    report, unreadable, refused = found.report, found.unreadable, found.refused_rows
     assert not unreadable and not refused
     assert len(report.records) == len(list(RECORDS.glob("*.txt"))) + len(list(RECORDS.glob("*.json")))
     assert report.conforms
@@ -59,7 +61,7 @@ def test_problems_carry_record_field_and_line(tmp_path):
     kit = tmp_path / "pusher-ii-2004.txt"
     seed = (RECORDS / "pusher-ii-2004.txt").read_text(encoding="utf-8")
     kit.write_text(seed.replace("Certificate: 18", "Certificate: 19"), encoding="utf-8")
-    report, _, _ = validate_paths([str(kit)])
+    report = validate_paths([str(kit)]).report
     (problem,) = [p for p in report.problems if p.severity == "Violation"]
     assert (problem.field, problem.line, problem.shown) == ("certificates[0]", line_of(kit, "Certificate: 19"), '"19"')
     assert problem.about == "film Pusher II: With Blood on My Hands (2004)"
@@ -174,7 +176,7 @@ def test_validate_json_follows_the_documented_schema(cli, tmp_path):
     }
 
 
-def test_whole_store_lines_come_from_the_source_files(cli, sample_store, tmp_path):
+def test_whole_store_lines_come_from_the_stored_graphs(cli, sample_store, tmp_path):
     result = cli("validate", "--store", str(sample_store))
     assert result.code == 0, result.err
     seed = RECORDS / "pusher-ii-2004.txt"
@@ -185,7 +187,7 @@ def test_whole_store_lines_come_from_the_source_files(cli, sample_store, tmp_pat
     gone.unlink()
     result = cli("validate", "--store", str(store))
     assert result.code == 0
-    assert f"[{gone}, line unknown]" in result.out
+    assert f"[{gone}:1]" in result.out  # the graph keeps its lines (fg:sourceLines): no file needed
 
 
 def test_usage_errors_exit_2(cli, tmp_path):
@@ -222,15 +224,13 @@ def test_either_engine_refuses_the_same_way(cli, store_copy, tmp_path, engine):
 
 
 def test_the_default_engine_is_rust_where_installed_else_pyshacl(monkeypatch):
-    from filmgraph import validate
+    from filmgraph.settings import Settings
 
     monkeypatch.delenv("FILMGRAPH_SHACL_ENGINE", raising=False)
-    monkeypatch.setattr(validate, "_rust_available", lambda: False)
-    assert validate.default_engine() == "pyshacl"
-    monkeypatch.setattr(validate, "_rust_available", lambda: True)
-    assert validate.default_engine() == "rust"
+    assert choose_engine(Settings().shacl_engine, rust_installed=False) == "pyshacl"
+    assert choose_engine(Settings().shacl_engine, rust_installed=True) == "rust"
     monkeypatch.setenv("FILMGRAPH_SHACL_ENGINE", "pyshacl")
-    assert validate.default_engine() == "pyshacl"
+    assert choose_engine(Settings().shacl_engine, rust_installed=True) == "pyshacl"
 
 
 def test_the_same_film_twice_in_a_batch_is_validated_as_two_writes():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from filmgraph.settings import VERSION as __version__
 
 _EXPORTS = {
     # the record model
@@ -24,15 +24,24 @@ _EXPORTS = {
     "RelatedFilm": "filmgraph.record",
     "ExternalIds": "filmgraph.record",
     "Source": "filmgraph.record",
-    # readers -> mapping -> validation -> store -> query / export / link
+    # settings, read once per run and passed down
+    "Settings": "filmgraph.settings",
+    # readers -> mapping (the pipeline) -> validation -> store
     "read_file": "filmgraph.readers",
+    "read_paths": "filmgraph.pipeline",
+    "map_paths": "filmgraph.pipeline",
     "map_record": "filmgraph.mapping",
-    "validate_paths": "filmgraph.validate",
-    "validate_store": "filmgraph.validate",
     "open_store": "filmgraph.store",
-    "ingest": "filmgraph.ingest",
-    "export": "filmgraph.export",
     "read_record": "filmgraph.graph_records",
+    # one function per verb (ingest, validate, read, query, export, link, stats), each named apart
+    # from its module: `filmgraph.export` the function would be shadowed by the module once imported
+    "ingest_paths": "filmgraph.ingest",
+    "validate_paths": "filmgraph.validate",
+    "validate_store": "filmgraph.validation",
+    "run_query": "filmgraph.query",
+    "export_store": "filmgraph.export",
+    "link_store": "filmgraph.link",
+    "store_stats": "filmgraph.stats",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",
@@ -41,6 +50,9 @@ _EXPORTS = {
     "QueryError": "filmgraph.errors",
     "NonConformingError": "filmgraph.errors",
 }
+# Public names bound to another name in their module.
+_ALIASES = {"ingest_paths": "ingest", "run_query": "run", "export_store": "export", "link_store": "link",
+            "store_stats": "stats"}
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -49,7 +61,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'filmgraph' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 

@@ -1,6 +1,7 @@
 """The `filmgraph` command: parse flags, call one function per verb, map errors to exit codes.
 
-Exit codes (one place): 0 ok; 1 data does not conform, or no match; 2 usage or input error.
+Exit codes are errors.py's (0 ok; 1 data does not conform, or no match; 2 usage or input error).
+One `Settings` is built per run (`args.settings`) and passed down; docs/settings.md lists them.
 Modules are imported inside each verb so that `filmgraph --help` starts fast.
 """
 
@@ -13,7 +14,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE = 0, 1, 2
+from filmgraph.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMING, EXIT_OK, EXIT_TERMINATED
+
 
 EPILOG = """examples:
   filmgraph ingest records/
@@ -33,9 +35,15 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _store_path(args: argparse.Namespace) -> str:
-    from filmgraph.settings import Settings
+    return args.store or args.settings.store
 
-    return args.store or Settings().store
+
+def _open(args: argparse.Namespace, write: bool = False, init: bool = False, lock_timeout: float | None = None):
+    """The store the flags and settings name, with the settings' lock timeout (or `lock_timeout`)."""
+    from filmgraph.store import open_store
+
+    timeout = args.settings.lock_timeout if lock_timeout is None else lock_timeout
+    return open_store(_store_path(args), write=write, lock_timeout=timeout, init=init)
 
 
 def _err(message: str) -> None:
@@ -51,7 +59,8 @@ def _add_ingest(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per store transaction (default 500)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N",
+                   help="records per store transaction (default: $FILMGRAPH_BATCH_SIZE or 500)")
     p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
@@ -61,17 +70,21 @@ def _add_ingest(sub) -> None:
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
-    from filmgraph.ingest import ingest, progress_printer
+    from filmgraph.ingest import ingest, ingest_validator, progress_printer
     from filmgraph.readers import expand_paths
-    from filmgraph.store import open_store
+    from filmgraph.report import render_record, warning_lines
 
+    settings = args.settings
+    if args.batch_size is not None:
+        settings.batch_size = args.batch_size
+    options: dict = {"mapping": args.map} if args.map else {}
+    validator = None if args.no_validate else ingest_validator(settings)
     skipped: list = []
     files = list(expand_paths(args.paths, skipped))
-    options = _ingest_options(args)
-    with open_store(_store_path(args), write=True, init=args.init) as store:
+    with _open(args, write=True, init=args.init) as store:
         try:
-            report = ingest(files, store, batch_size=args.batch_size, progress=progress_printer(len(files)),
-                            **options)
+            report = ingest(files, store, validator=validator, settings=settings,
+                            progress=progress_printer(len(files)), **options)
         except KeyboardInterrupt as e:
             landed = getattr(e, "landed", None)
             if landed is not None:
@@ -81,11 +94,14 @@ def _run_ingest(args: argparse.Namespace) -> int:
     report.warnings[:0] = skipped
     if not args.quiet:
         _print_capped((w.path, f"warning: {w}") for w in report.warnings)
-        for line in report.validation_warnings:
-            print(line, file=sys.stderr)
+        for checked in report.checked:
+            for line in warning_lines(checked):
+                print(line, file=sys.stderr)
     for refusal in report.refused:
         _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
-        if refusal.report:
+        if refusal.checked is not None:
+            print(render_record(refusal.checked), file=sys.stderr)
+        elif refusal.report:
             print(refusal.report, file=sys.stderr)
     for (path, why, _), count in sorted(report.more_refused.items()):
         _err(f"refused {count} more in {path} ({why}); the first {report.limit} are above "
@@ -112,18 +128,6 @@ def _print_capped(lines, stream=None) -> None:
             print(f"warning: {path}: {count - limit} more warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)", file=stream)
 
 
-def _ingest_options(args: argparse.Namespace) -> dict:
-    """The validator and reader options ingest's flags ask for."""
-    options: dict = {}
-    if args.map:
-        options["mapping"] = args.map
-    if not args.no_validate:
-        from filmgraph.validate import ingest_validator
-
-        options["validator"] = ingest_validator()
-    return options
-
-
 # ---- export -------------------------------------------------------------------------------------
 
 def _add_export(sub) -> None:
@@ -141,9 +145,8 @@ def _add_export(sub) -> None:
 
 def _run_export(args: argparse.Namespace) -> int:
     from filmgraph.export import export
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         if args.output:
             tmp = f"{args.output}.partial"
             try:
@@ -152,7 +155,7 @@ def _run_export(args: argparse.Namespace) -> int:
                 os.replace(tmp, args.output)
             except OSError as e:
                 _err(f"cannot write {args.output}: {e.strerror}")
-                return EXIT_USAGE
+                return EXIT_INPUT
         else:
             export(store, args.format, sys.stdout.buffer)
             sys.stdout.flush()
@@ -170,9 +173,8 @@ def _add_stats(sub) -> None:
 
 def _run_stats(args: argparse.Namespace) -> int:
     from filmgraph.stats import stats
-    from filmgraph.store import open_store
 
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         for name, count in stats(store):
             print(f"{name:<18}{count:>10}")
     return EXIT_OK
@@ -212,25 +214,24 @@ def _run_link(args: argparse.Namespace) -> int:
     from filmgraph.errors import UsageError
     from filmgraph.link import link, load_profile, open_client, read_decisions, review_table, summary, write_links
     from filmgraph.link.scoring import MIN_SCORE
-    from filmgraph.mapping import ingest_time
-    from filmgraph.store import open_store
 
     profile = load_profile(args.target)
     min_score = MIN_SCORE if args.min_score is None else args.min_score
     if not 0 <= min_score <= 1:
         raise UsageError("--min-score must be between 0 and 1")
     decisions = read_decisions(args.decisions, profile) if args.decisions else {}
-    client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh)
+    client = open_client(profile, args.endpoint, contact=args.contact, cache_dir=args.cache, refresh=args.refresh,
+                         settings=args.settings)
     types = ("film", "person") if args.type == "all" else (args.type,)
-    with open_store(_store_path(args)) as store:
+    with _open(args) as store:
         run = link(store, profile, client, types=types, min_score=min_score, decisions=decisions,
                    scan=not profile.is_public(client.endpoint))
     if args.dry_run:
         sys.stdout.write(review_table(run))
         print(summary(run), file=sys.stderr)
     else:
-        with open_store(_store_path(args), write=True) as store:
-            count = write_links(store, run, types, ingest_time())
+        with _open(args, write=True) as store:
+            count = write_links(store, run, types, args.settings.now())
         print(summary(run))
         print(f"links graph: {count} triples")
     return EXIT_OK if any(o.status == "linked" for o in run.outcomes) else EXIT_NONCONFORMING
@@ -282,10 +283,9 @@ def _query_backend(args: argparse.Namespace, timeout: float):
     if not args.endpoint:
         if args.auth or args.header:
             raise UsageError("--auth and --header go with --endpoint")
-        from filmgraph.store import open_store
 
         # The timeout covers waiting for a writer's lock too (then the query gets what is left).
-        return open_store(_store_path(args), lock_timeout=timeout if timeout and timeout > 0 else None)
+        return _open(args, lock_timeout=timeout if timeout and timeout > 0 else None)
     if args.store:
         raise UsageError("give --store or --endpoint, not both")
     from filmgraph.store.remote import RemoteStore
@@ -308,7 +308,6 @@ def _query_backend(args: argparse.Namespace, timeout: float):
 def _run_query(args: argparse.Namespace) -> int:
     from filmgraph import query, results
     from filmgraph.errors import UsageError
-    from filmgraph.settings import Settings
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
@@ -319,7 +318,7 @@ def _run_query(args: argparse.Namespace) -> int:
     if not args.endpoint and not args.allow_service and query.uses_service(named.text):
         raise UsageError(f"{named.source}: the query calls another endpoint (SERVICE); a query on the store "
                          "makes no outside request unless you give --allow-service")
-    timeout = Settings().query_timeout if args.timeout is None else args.timeout
+    timeout = args.settings.query_timeout if args.timeout is None else args.timeout
     hints = []
     unknown: list[tuple[str, str]] = []
     try:
@@ -336,7 +335,7 @@ def _run_query(args: argparse.Namespace) -> int:
         # The query's thread cannot be stopped from Python: leave at once, without waiting for it.
         _err(str(e))
         sys.stderr.flush()
-        os._exit(EXIT_USAGE)
+        os._exit(EXIT_INPUT)
     results.write(result, args.format, sys.stdout.buffer)
     sys.stdout.flush()
     for text, names in hints:
@@ -393,27 +392,25 @@ exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 usage or in
 
 def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.report import render
-    from filmgraph.store import open_store
-    from filmgraph.validate import validate_paths, validate_store
+    from filmgraph.validate import validate_paths
+    from filmgraph.validation import choose_engine, validate_store
 
+    engine = choose_engine(args.settings.shacl_engine)
     location = _store_path(args)
     if not args.paths:
-        with open_store(location) as store:
-            report = validate_store(store)
+        with _open(args) as store:
+            report = validate_store(store, engine)
         sys.stdout.write(render(report, args.format))
         return EXIT_OK if report.conforms else EXIT_NONCONFORMING
     options = {"mapping": args.map} if args.map else {}
-    if os.path.isdir(location):
-        with open_store(location) as store:
-            report, unreadable, refused = validate_paths(args.paths, store, **options)
-    else:
-        report, unreadable, refused = validate_paths(args.paths, None, **options)
-    for line in unreadable + refused:
+    with _open(args) if os.path.isdir(location) else contextlib.nullcontext() as store:
+        found = validate_paths(args.paths, store, engine, args.settings, **options)
+    for line in found.unreadable + found.refused_rows:
         _err(line)
-    sys.stdout.write(render(report, args.format))
-    if unreadable:
-        return EXIT_USAGE
-    return EXIT_OK if report.conforms and not refused else EXIT_NONCONFORMING
+    sys.stdout.write(render(found.report, args.format))
+    if found.unreadable:
+        return EXIT_INPUT
+    return EXIT_OK if found.report.conforms and not found.refused_rows else EXIT_NONCONFORMING
 
 
 # ---- upgrade ------------------------------------------------------------------------------------
@@ -448,9 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="filmgraph",
         description="Film records as linked data: ingest, validate, query, export and link.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from filmgraph import __version__
+    from filmgraph.settings import VERSION
 
-    parser.add_argument("--version", action="version", version=f"filmgraph {__version__}")
+    parser.add_argument("--version", action="version", version=f"filmgraph {VERSION}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for add in VERBS:
         add(sub)
@@ -462,23 +459,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
-        return EXIT_USAGE
+        return EXIT_INPUT
     from filmgraph.errors import FilmgraphError
+    from filmgraph.settings import Settings
 
     previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     try:
+        args.settings = Settings()
         return args.run(args)
     except FilmgraphError as e:
         _err(str(e))
         return e.exit_code
     except KeyboardInterrupt as e:
-        code = 128 + getattr(e, "signum", signal.SIGINT)
-        what = "terminated" if code == 128 + signal.SIGTERM else "interrupted"
+        what = "terminated" if isinstance(e, Terminated) else "interrupted"
         _err(f"{what}: {e.args[0]}" if e.args else what)
-        return code
+        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
     except MemoryError:
         _err("out of memory; lower --batch-size, or the bounds in docs/reliability.md")
-        return EXIT_USAGE
+        return EXIT_INPUT
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's exit flush from complaining.
         with contextlib.suppress(OSError, ValueError):
@@ -486,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except OSError as e:  # the environment (a full disk, a closed terminal): one line, not a traceback
         _err(f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}")
-        return EXIT_USAGE
+        return EXIT_INPUT
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -494,8 +492,6 @@ def main(argv: list[str] | None = None) -> int:
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (docker stop, systemd, CI), unwound like Ctrl-C so every verb stops cleanly."""
-
-    signum = signal.SIGTERM
 
 
 def _terminated(signum, frame) -> None:

@@ -1,4 +1,10 @@
-"""One small exception tree; the CLI maps it to exit codes in one place.
+"""One small exception tree, and the exit codes, in one place (the CLI maps errors to them here).
+
+    EXIT_OK 0             done; rows found; the data conforms
+    EXIT_NONCONFORMING 1  data does not conform, or no match (no rows, nothing linked)
+    EXIT_INPUT 2          usage or input error: bad flags, unreadable file, store or query error
+    EXIT_INTERRUPTED 130  interrupted (Ctrl-C), as shells report SIGINT
+    EXIT_TERMINATED 143   terminated (SIGTERM: docker stop, systemd, CI), as shells report it
 
     FilmgraphError            exit 2 unless a subclass says otherwise
     ├── UsageError            bad flags or arguments
@@ -10,9 +16,13 @@
 
 from __future__ import annotations
 
+EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_USAGE = EXIT_INPUT
+EXIT_TERMINATED = 143
+
 
 class FilmgraphError(Exception):
-    exit_code = 2
+    exit_code = EXIT_INPUT
 
 
 class UsageError(FilmgraphError):
@@ -47,4 +57,4 @@ class QueryError(FilmgraphError):
 
 
 class NonConformingError(FilmgraphError):
-    exit_code = 1
+    exit_code = EXIT_NONCONFORMING

@@ -2,7 +2,7 @@
 
 A graph has no order, so lists come back in a canonical order (`canonical` puts a record read
 from a file in the same order); the graph does not keep source lines, and a certificate comes
-back with the rating body mapping.py wrote (the territory's default when the record gave none).
+back with the rating body the reader named (the territory's default when the source gave none).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from filmgraph.record import (
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO
 
 _MEDIUM_NAME = {iri: name for name, iri in MEDIUM.items()}
-_CHARACTER = "https://schema.org/character"
+_CHARACTER = SDO.character
 
 
 class _Graph:

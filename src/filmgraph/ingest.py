@@ -1,43 +1,37 @@
-"""Readers -> mapping -> validation -> store, in batches.
+"""The `ingest` verb: pipeline (read and map) -> validation -> store, in batches, with ingest's policy.
 
 A file that cannot be read, or a record the shapes refuse, is reported and left out whole; the
 other records land. Each batch is written in one store transaction, so the store never holds
 part of a record, except on a first load into an empty store, which goes through the bulk
 loader (several times faster; an interrupted first load is redone from an empty store).
-Many files are read and mapped by worker processes, one per core, and taken back in file order,
-so the outcome is the same as a serial run (docs/performance.md).
+Many files are read and mapped by worker processes (pipeline.py), taken back in file order, so the
+outcome is the same as a serial run (docs/performance.md). The policy lives here: a violation
+refuses the record, a warning lets it land and is reported, `validate=False` skips the shapes.
+A long file streams in parts of the batch size. Past the first `Limits.errors_per_file` refusals of
+a file, refusals are counted, not kept. An interrupt (SIGINT, or SIGTERM as the CLI raises it) stops
+the run between writes, and says how many records landed (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from filmgraph.errors import InputError
-from filmgraph.mapping import MappedRecord, ingest_time, map_record
-from filmgraph.readers import ReadResult, expand_paths, read_parts
+from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK
+from filmgraph.mapping import MappedRecord
+from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.record import ReaderWarning
-from filmgraph.settings import Limits
+from filmgraph.settings import Limits, Settings
 from filmgraph.store.base import Backend, WriteStats
+from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
-
-@dataclass(slots=True)
-class Refusal:
-    """A record (or file) that did not land, and why, in words a curator can act on."""
-
-    path: str
-    reason: str
-    report: str = ""
-    nonconforming: bool = False
-    group: str = ""
-    """Short reason the summary counts refusals by (a reader's refused rows set it)."""
+__all__ = ["IngestReport", "Validator", "ingest", "ingest_validator", "progress_printer"]
 
 
 @dataclass(slots=True)
@@ -47,15 +41,16 @@ class IngestReport:
     written: WriteStats = field(default_factory=WriteStats)
     warnings: list[ReaderWarning] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
-    validation_warnings: list[str] = field(default_factory=list)
+    checked: list[RecordReport] = field(default_factory=list)
+    """Validation reports of records that landed with warnings (report.warning_lines renders them)."""
     more_refused: Counter = field(default_factory=Counter)
-    """Refusals past the first `Limits.errors_per_file` of a file, counted by (file, reason) only:
-    a file of a million bad rows costs a count, not a million messages."""
+    """Refusals past the first `limit` of a file, counted by (file, reason, nonconforming) only: a
+    file of a million bad rows costs a count, not a million messages."""
     per_file: Counter = field(default_factory=Counter)
     limit: int = field(default_factory=lambda: Limits().errors_per_file)
 
     def refuse(self, refusal: Refusal, path: str) -> None:
-        """Keep a refusal, or past the file's first `limit`, count it."""
+        """Keep a refusal or, past the file's first `limit`, count it."""
         self.per_file[path] += 1
         if self.per_file[path] <= self.limit:
             self.refused.append(refusal)
@@ -70,9 +65,9 @@ class IngestReport:
     @property
     def exit_code(self) -> int:
         """2 when a file could not be read, 1 when a record did not conform, else 0."""
-        if any(not r.nonconforming for r in self.refused) or any(not k[2] for k in self.more_refused):
-            return 2
-        return 1 if self.refused_count else 0
+        if any(not r.nonconforming for r in self.refused) or any(not key[2] for key in self.more_refused):
+            return EXIT_INPUT
+        return EXIT_NONCONFORMING if self.refused_count else EXIT_OK
 
     def summary(self) -> str:
         w = self.written
@@ -89,64 +84,20 @@ class IngestReport:
         return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
-# A validator takes the mapped batch and the store it would land in, and returns the refusals
-# (records with violations) plus warning lines; records it does not refuse land.
-Validator = Callable[[list[MappedRecord], Backend], tuple[list[tuple[MappedRecord, str]], list[str]]]
+# A validator takes the mapped batch and the store it would land in, and returns the validation
+# report of each record (in batch order); a record with a violation is refused, the others land.
+Validator = Callable[[list[MappedRecord], Backend], list[RecordReport]]
 
 
-def read_all(paths: Iterable[str], report: IngestReport, rows: int = 500, **options) -> Iterator[ReadResult]:
-    """Read each file, turning a broken one into a refusal rather than an abort; a streaming reader's
-    file comes in parts of at most `rows` rows. Whatever a reader raises, the file is refused with
-    one line naming it, and the run goes on."""
-    for path in paths:
-        report.files += 1
-        try:
-            for result in read_parts(path, rows, **options):
-                report.warnings.extend(result.warnings)
-                for row in result.refused:  # rows a reader could not turn into records (issue 7)
-                    first, *rest = row.lines()
-                    report.refuse(Refusal(path=row.place, reason=first, nonconforming=True, group=row.reason,
-                                          report="\n".join(f"{row.place}: {line}" for line in rest)), path)
-                yield result
-        except InputError as e:
-            report.refuse(Refusal(path=path, reason=str(e)), path)
-        except MemoryError:
-            report.refuse(Refusal(path=path, reason=f"{path}: could not be read (it needs more memory than "
-                                                    "there is)"), path)
-        except Exception as e:  # noqa: BLE001 - one bad file is one refused file, whatever it raised
-            report.refuse(Refusal(path=path, reason=f"{path}: could not be read ({type(e).__name__}: "
-                                                    f"{_one_line(e)})"), path)
+def ingest_validator(settings: Settings | None = None) -> Validator:
+    """The validator ingest runs per batch, on the engine the settings name (a bad name fails here,
+    before anything is read)."""
+    engine = choose_engine((settings or Settings()).shacl_engine)
 
+    def validator(batch: list[MappedRecord], store: Backend) -> list[RecordReport]:
+        return validate_batch(batch, store, engine).records
 
-def map_records(result: ReadResult, stamp: str, report: IngestReport) -> list[MappedRecord]:
-    """A file's records as graphs; a record mapping fails on (whatever the exception) is refused alone."""
-    mapped = []
-    for record in result.records:
-        try:
-            mapped.append(map_record(record, stamp))
-        except Exception as e:  # noqa: BLE001 - refused, named, and the run goes on
-            src = record.source
-            where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
-            report.refuse(Refusal(path=where, reason=f"{where}: could not be mapped ({type(e).__name__}: "
-                                                     f"{_one_line(e)})"), result.path)
-    return mapped
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-# Below this many files, starting worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 200
-# Files per task handed to a worker: large enough to amortise the round trip.
-CHUNK_FILES = 64
-
-
-def ingest_workers() -> int:
-    """Worker processes for reading and mapping: `FILMGRAPH_WORKERS`, else one per core."""
-    value = os.environ.get("FILMGRAPH_WORKERS", "")
-    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
+    return validator
 
 
 def ingest(
@@ -154,13 +105,17 @@ def ingest(
     store: Backend,
     *,
     validator: Validator | None = None,
-    batch_size: int = 500,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     **reader_options,
 ) -> IngestReport:
+    """Read, map, validate (when given a validator) and write the records under `paths`.
+
+    `settings` gives the worker count, the batch size and the ingest time (one `Settings` per run)."""
+    settings = settings or Settings()
+    batch_size = batch_size or settings.batch_size
     report = IngestReport()
-    files = list(expand_paths(paths, report.warnings))
-    stamp = ingest_time()
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store, hold=validator is None) if _can_bulk_load(store) else None
 
@@ -169,42 +124,43 @@ def ingest(
             return
         accepted = batch
         if validator is not None:
-            refused, warnings = validator(batch, store)
-            report.validation_warnings.extend(warnings)
-            gone = {id(m) for m, _ in refused}
-            for mapped, text in refused:
-                src = mapped.record.source
-                where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
-                report.refuse(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
-                                      report=text, nonconforming=True), src.path)
-            accepted = [m for m in batch if id(m) not in gone]
+            accepted = []
+            for mapped, checked in zip(batch, validator(batch, store)):
+                if checked.refused:
+                    src = mapped.record.source
+                    where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
+                    report.refuse(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
+                                          nonconforming=True, checked=checked), src.path)
+                else:
+                    accepted.append(mapped)
+                    if checked.problems:
+                        report.checked.append(checked)
         with _whole():
             report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         batch.clear()
 
-    workers = ingest_workers()
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        mapped_files = _parallel(files, report, stamp, workers, validator is not None, reader_options)
-    else:
-        mapped_files = (map_records(result, stamp, report)
-                        for result in read_all(files, report, batch_size, **reader_options))
-    shown = 0
+    outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
+                         keep_records=validator is not None, resolve=True, rows=batch_size,
+                         skipped=report.warnings, **reader_options)
     try:
-        for records in mapped_files:
-            report.records += len(records)
-            batch.extend(records)
+        for outcome in outcomes:
+            if outcome.part == 0:
+                report.files += 1
+            report.warnings.extend(outcome.warnings)
+            for refusal in outcome.refusals:
+                report.refuse(refusal, outcome.path)
+            report.records += len(outcome.records)
+            batch.extend(outcome.records)
             if len(batch) >= batch_size:
                 flush()
-            if progress and report.files != shown:
-                shown = report.files
-                progress(shown)
+            if progress and outcome.part == 0:
+                progress(report.files)
         flush()
         if bulk:
             with _whole():
                 bulk.finish()
-    except KeyboardInterrupt as e:  # SIGINT, and SIGTERM as the CLI turns it into one
-        if hasattr(mapped_files, "close"):
-            mapped_files.close()  # stops the workers
+    except KeyboardInterrupt as e:  # SIGINT, and SIGTERM as the CLI raises it
+        outcomes.close()  # stops the workers at once
         e.landed = report.written.added + report.written.replaced - (len(bulk.waiting) if bulk else 0)
         e.unchanged = report.written.unchanged
         raise
@@ -284,44 +240,6 @@ class _BulkWriter:
         if self.waiting:
             self.store.bulk_add(self.waiting)
         self.waiting, self.waiting_triples = [], 0
-
-
-def _read_and_map(files: list[str], stamp: str, keep_records: bool,
-                  options: dict) -> tuple[IngestReport, list[list[MappedRecord]]]:
-    """A worker's task: read and map a run of files; refusals and warnings come back in a report.
-    Without a validator nothing reads `MappedRecord.record`, so it is not sent back (pickling the
-    record costs more than the graph's text)."""
-    report = IngestReport()
-    mapped = [map_records(result, stamp, report) for result in read_all(files, report, **options)]
-    if not keep_records:
-        for records in mapped:
-            for m in records:
-                m.record = None
-    return report, mapped
-
-
-def _merge(into: IngestReport, part: IngestReport) -> None:
-    """Add a worker's report to the run's: counters add, lists extend (whatever fields readers add)."""
-    for f in dataclasses.fields(part):
-        value = getattr(part, f.name)
-        if isinstance(value, Counter):
-            getattr(into, f.name).update(value)
-        elif isinstance(value, (int, list)) and not isinstance(value, bool) and f.name != "limit":
-            setattr(into, f.name, getattr(into, f.name) + value)
-
-
-def _parallel(files: list[str], report: IngestReport, stamp: str, workers: int, keep_records: bool,
-              options: dict) -> Iterator[list[MappedRecord]]:
-    """Mapped records file by file, in file order, read by `workers` processes a few chunks ahead
-    (bounded, so memory follows the batch size, not the input); the workers die with this process
-    however it ends (workers.py)."""
-    from filmgraph.workers import ordered_map
-
-    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    for part, mapped in ordered_map(_read_and_map, ((chunk, stamp, keep_records, options) for chunk in chunks),
-                                    workers):
-        _merge(report, part)
-        yield from mapped
 
 
 def progress_printer(total: int, stream=sys.stderr) -> Callable[[int], None] | None:

@@ -10,9 +10,8 @@ so that re-ingesting an unchanged record is recognised and costs nothing.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import os
+import json
 import re
 from functools import lru_cache
 
@@ -20,6 +19,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from filmgraph import codes, identity
 from filmgraph.record import FilmRecord, SeriesRef
+from filmgraph.settings import Settings
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO, XSD
 
 _TYPE = f"<{RDF_TYPE}>"
@@ -100,13 +100,12 @@ _P = {name: _n(getattr(SDO, name)) for name in (
     "Movie Person PerformanceRole MovieSeries PublicationEvent Rating Country Organization "
     "name alternateName dateCreated duration director author actor characterName isPartOf position "
     "countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate location publishedBy "
-    "contentRating ratingValue ratingExplanation identifier").split()}
+    "contentRating ratingValue ratingExplanation identifier character").split()}
 _F = {name: _n(getattr(FG, name)) for name in (
     "Character Runtime Distribution RecordGraph billingOrder character follows followedBy medium "
     "limitedRelease city boxSet dateToBeConfirmed territory distribution distributor runtime "
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
-    "contentHash lacks").split()}
-_SCHEMA_CHARACTER = _n("https://schema.org/character")
+    "contentHash lacks sourceLines").split()}
 _MEDIUM = {name: _n(iri) for name, iri in MEDIUM.items()}
 _PROV_DERIVED = _n(PROV.wasDerivedFrom)
 _PROV_ENTITY = _n(PROV.Entity)
@@ -156,12 +155,9 @@ class MappedRecord:
         return self.ntriples.replace(" .\n", f" <{self.graph.value}> .\n")
 
 
-def ingest_time() -> str:
-    """Now in UTC, or `SOURCE_DATE_EPOCH` when set, for reproducible stores and exports."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
-              else datetime.datetime.now(datetime.timezone.utc))
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def source_lines(lines: dict[str, int]) -> str:
+    """The record's field lines as the compact JSON `fg:sourceLines` stores (keys sorted)."""
+    return json.dumps(lines, sort_keys=True, separators=(",", ":"))
 
 
 class _Builder:
@@ -273,7 +269,7 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
             node = characters[iri] = _n(iri)
             b.add(node, _TYPE, _F["Character"])
             b.add(node, _P["name"], _lit(name))
-            b.add(film, _SCHEMA_CHARACTER, node)
+            b.add(film, _P["character"], node)
         return characters[iri]
 
     played = {c.played_by: c.name for c in record.characters if c.played_by}
@@ -367,9 +363,8 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(node, _P["ratingValue"], _lit(cert.value))
         b.text(node, _P["ratingExplanation"], cert.advice)
         b.add(node, _F["territory"], b.country(cert.territory))
-        body = cert.body or codes.rating_body(cert.territory)
-        if body:
-            b.add(node, _P["author"], b.organization(body))
+        if cert.body:  # the reader names the body (the territory's own when the source gives none)
+            b.add(node, _P["author"], b.organization(cert.body))
 
     ids = record.ids
     b.text(film, _F["imdbId"], ids.imdb)
@@ -394,10 +389,12 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(source_node, _F["sourceRow"], _lit(str(src.row), _XSD_INTEGER))
     if src.sha256:
         b.add(source_node, _F["sha256"], _lit(src.sha256))
+    if record.lines:
+        b.add(graph, _F["sourceLines"], _lit(source_lines(record.lines)))
 
     digest = hashlib.sha256("\n".join(sorted(b.triples)).encode()).hexdigest()
     b.add(graph, _F["contentHash"], _lit(digest))
-    b.add(graph, _PROV_GENERATED, _lit(generated_at or ingest_time(), _XSD_DATETIME))
+    b.add(graph, _PROV_GENERATED, _lit(generated_at or Settings().now(), _XSD_DATETIME))
     text = " .\n".join(b.triples) + " .\n"
     return MappedRecord(graph=NamedNode(graph_iri), film=NamedNode(base), ntriples=text, size=len(b.triples),
                         content_hash=digest, record=record)

@@ -28,9 +28,10 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
+from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
 from filmgraph.store.remote import inert_service as _inert
 from filmgraph.store.remote import inject_values, uses_service
-from filmgraph.terms import XSD
+from filmgraph.terms import SDO, XSD
 
 PARAM_TYPES = {
     "string": "text, matched exactly (names and titles as the records spell them)",
@@ -379,11 +380,11 @@ def materialise(raw: Any, form: str, limit: int | None) -> Result:
     return result
 
 
-_NODE_NAMES = """SELECT DISTINCT ?name WHERE { GRAPH ?g { ?node <https://schema.org/name> ?name } }"""
-_FILM_NAMES = """SELECT DISTINCT ?name WHERE {
-  GRAPH ?g { ?film a <https://schema.org/Movie> ; <https://schema.org/name> ?name }
+_NODE_NAMES = f"""SELECT DISTINCT ?name WHERE {{ GRAPH ?g {{ ?node <{SDO.name}> ?name }} }}"""
+_FILM_NAMES = f"""SELECT DISTINCT ?name WHERE {{
+  GRAPH ?g {{ ?film a <{SDO.Movie}> ; <{SDO.name}> ?name }}
   FILTER (REGEX(STR(?film), ?film_iri))
-}"""
+}}"""
 
 
 def unknown_names(backend: Any, query: NamedQuery, values: Mapping[str, str],
@@ -457,7 +458,5 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
         raise QueryError(failure)
 
     if timeout is None:
-        from filmgraph.settings import Settings
-
-        timeout = Settings().query_timeout
+        timeout = DEFAULT_QUERY_TIMEOUT
     return with_timeout(work, timeout, f"query {query.name}")

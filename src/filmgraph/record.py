@@ -9,9 +9,28 @@ Codes are normalised by the readers: territories are ISO 3166-1 alpha-2 (``GB``,
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MEDIA = ("cinema", "dvd", "bluray", "streaming", "television")
+
+SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+SCHEMA: dict = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+"""The record as a JSON document (record.schema.json): the one declaration of the record's fields."""
+
+
+def _kind(spec: dict) -> str | None:
+    if "$ref" in spec:
+        spec = SCHEMA["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+    kinds = [spec.get("type")] + [o.get("type") for o in spec.get("oneOf", ())]
+    return "array" if "array" in kinds else spec.get("type")
+
+
+FIELDS: tuple[str, ...] = tuple(name for name in SCHEMA["properties"] if not name.startswith("$"))
+"""The record's fields in the schema's order (the order readers report them in)."""
+LIST_FIELDS: frozenset[str] = frozenset(name for name in FIELDS if _kind(SCHEMA["properties"][name]) == "array")
+"""Fields that hold a list (a bare runtime is a list of one)."""
 
 
 @dataclass(slots=True)

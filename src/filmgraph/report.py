@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from filmgraph.validate import SEVERITIES, Problem, RecordReport, Report
+from filmgraph.terms import FG, SDO, SHAPES
+from filmgraph.validation import SEVERITIES, SH, Problem, RecordReport, Report
+
 
 def _where(rr: RecordReport, problem: Problem) -> str:
     place = rr.view.path
@@ -75,10 +77,10 @@ def render_turtle(report: Report) -> str:
     graph = Graph()
     for triple in to_canonical_graph(report.graph):
         graph.add(triple)
-    graph.bind("sh", "http://www.w3.org/ns/shacl#")
-    graph.bind("schema", "https://schema.org/")
-    graph.bind("fg", "https://w3id.org/filmgraph/ontology#")
-    graph.bind("fgsh", "https://w3id.org/filmgraph/shapes#")
+    graph.bind("sh", SH)
+    graph.bind("schema", SDO.base)
+    graph.bind("fg", FG.base)
+    graph.bind("fgsh", SHAPES)
     return graph.serialize(format="turtle")
 
 

@@ -41,7 +41,7 @@ FG = _Closed(
     medium limitedRelease city boxSet dateToBeConfirmed
     territory distribution distributor runtime
     originalTitle imdbId wikidataId tmdbId note
-    describes sourcePath sourceFormat sourceRow sha256 contentHash lacks
+    describes sourcePath sourceFormat sourceRow sourceLines sha256 contentHash lacks
     ScorePart linkScore linkMethod scorePart criterion partScore
     """,
 )
@@ -52,7 +52,7 @@ SDO = _Closed(
     Movie Person PerformanceRole MovieSeries PublicationEvent Rating Country Organization
     name alternateName dateCreated duration director author actor characterName
     isPartOf position countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate
-    location publishedBy contentRating ratingValue ratingExplanation identifier sameAs
+    location publishedBy contentRating ratingValue ratingExplanation identifier sameAs character
     """,
 )
 
@@ -63,6 +63,8 @@ OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+SH = "http://www.w3.org/ns/shacl#"
+SHAPES = "https://w3id.org/filmgraph/shapes#"
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
 ID = BASE_IRI

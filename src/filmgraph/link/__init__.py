@@ -14,20 +14,23 @@ from filmgraph.link.client import LocalTarget, SparqlClient
 from filmgraph.link.linker import LINKS_GRAPH, LinkRun, link, write_links
 from filmgraph.link.profile import Profile, load_profile
 from filmgraph.link.report import read_decisions, review_table, summary
+from filmgraph.settings import Settings
 
 __all__ = ["LINKS_GRAPH", "LinkRun", "LocalTarget", "Profile", "SparqlClient", "link", "load_profile",
            "read_decisions", "review_table", "summary", "write_links", "open_client"]
 
 
 def open_client(profile: Profile, endpoint: str | None = None, *, contact: str | None = None,
-                cache_dir: str | None = None, refresh: bool = False, timeout: float | None = None) -> SparqlClient:
+                cache_dir: str | None = None, refresh: bool = False, timeout: float | None = None,
+                settings: Settings | None = None) -> SparqlClient:
     """A client for the profile's endpoint (or `endpoint`); the public service needs a contact."""
-    from filmgraph.errors import UsageError
-    from filmgraph.settings import Settings
+    from dataclasses import replace
 
-    settings = Settings()
+    from filmgraph.errors import UsageError
+
+    settings = settings or Settings()
     if contact:
-        settings.contact = contact
+        settings = replace(settings, contact=contact)
     url = endpoint or profile.endpoint
     public = profile.is_public(url)
     if public and not settings.contact.strip():

@@ -20,17 +20,18 @@ from typing import Any
 
 import yaml
 
+from filmgraph.record import LIST_FIELDS as RECORD_LIST_FIELDS
 from filmgraph.errors import InputError
 
 MARKER_KEY = "filmgraph"
 MARKER_VALUE = "mapping"
 
 # Fields a column can feed, with the shape each takes in a record document.
-LIST_FIELDS = {"alternate_titles", "directors", "writers", "cast", "characters", "countries",
-               "languages", "subtitles", "notes"}
+ITEM_FIELDS = {"runtimes", "certificates", "releases", "distributors"}
+# A column feeds any list field of the record but related films (a title and year each) as items.
+LIST_FIELDS = set(RECORD_LIST_FIELDS) - ITEM_FIELDS - {"related_films"}
 TEXT_FIELDS = {"title", "original_title", "series", "ids.imdb", "ids.wikidata", "ids.tmdb"}
 NUMBER_FIELDS = {"year", "series.position"}
-ITEM_FIELDS = {"runtimes", "certificates", "releases", "distributors"}
 FIELDS = LIST_FIELDS | TEXT_FIELDS | NUMBER_FIELDS | ITEM_FIELDS
 PARSERS = {"text", "integer", "year", "date", "minutes", "imdb", "wikidata", "movielens-title"}
 _SPEC_KEYS = {"column", "value", "split", "parse", "format", "repair", "empty", "territory", "territories",

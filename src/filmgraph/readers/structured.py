@@ -1,4 +1,4 @@
-"""JSON, YAML and CSV records, native or through a column mapping, checked against docs/record.schema.json.
+"""JSON, YAML and CSV records, native or through a column mapping, checked against record.schema.json (beside record.py).
 
 Every format first becomes record documents (the JSON shape of docs/records.md), so one schema
 check and one builder serve them all. A row or record that cannot become a `FilmRecord` is
@@ -29,17 +29,15 @@ from filmgraph.errors import InputError
 from filmgraph.readers import RefusedRow, open_regular, read_bytes
 from filmgraph.readers import mapping_spec as ms
 from filmgraph.record import (
-    CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
+    FIELDS, LIST_FIELDS, SCHEMA, CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
     RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
 )
-from filmgraph.resources import data_file
 from filmgraph.settings import Limits
 
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    with open(data_file("docs", "record.schema.json"), encoding="utf-8") as f:
-        return jsonschema.Draft202012Validator(json.load(f))
+    return jsonschema.Draft202012Validator(SCHEMA)
 
 
 @dataclass(slots=True)
@@ -213,7 +211,7 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
         if territory:
             r.certificates.append(Certificate(territory, _text(c["value"]),
                                               _text(c["advice"]) if c.get("advice") else None,
-                                              _text(c["body"]) if c.get("body") else None))
+                                              _text(c["body"]) if c.get("body") else codes.rating_body(territory)))
     for i, rel in enumerate(doc.get("releases", [])):
         territory = _territory(rel["territory"], f"releases[{i}].territory", problems)
         if territory:
@@ -378,10 +376,7 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
 
 
 def _fields_of(record: FilmRecord) -> list[str]:
-    return [name for name in ("title", "year", "original_title", "alternate_titles", "directors", "writers",
-                              "cast", "characters", "series", "countries", "languages", "subtitles", "runtimes",
-                              "certificates", "releases", "distributors", "related_films", "ids", "notes")
-            if getattr(record, name) not in (None, [], ExternalIds())]
+    return [name for name in FIELDS if getattr(record, name) not in (None, [], ExternalIds())]
 
 
 def _field_label(path: str) -> str:
@@ -649,19 +644,14 @@ def _yaml_parts(path: str, data: bytes, rows: int) -> Iterator[tuple[list[FilmRe
 
 # Native CSV columns: record fields (with a few spreadsheet-friendly aliases).
 _CSV_COLUMNS = {
-    "title": "title", "year": "year", "original_title": "original_title", "alternate_titles": "alternate_titles",
-    "alternate_title": "alternate_titles", "directors": "directors", "director": "directors",
-    "writers": "writers", "writer": "writers", "cast": "cast", "characters": "characters",
-    "series": "series", "series_position": "series_position", "countries": "countries", "country": "countries",
-    "languages": "languages", "language": "languages", "subtitles": "subtitles",
-    "runtimes": "runtimes", "runtime": "runtimes", "certificates": "certificates", "certificate": "certificates",
-    "releases": "releases", "distributors": "distributors", "distributor": "distributors",
-    "related_films": "related_films", "imdb": "imdb", "wikidata": "wikidata", "tmdb": "tmdb", "notes": "notes",
+    **{name: name for name in FIELDS if name != "ids"},
+    "series_position": "series_position", "imdb": "imdb", "wikidata": "wikidata", "tmdb": "tmdb",
+    "alternate_title": "alternate_titles", "director": "directors", "writer": "writers", "country": "countries",
+    "language": "languages", "runtime": "runtimes", "certificate": "certificates", "distributor": "distributors",
 }
 _QUALIFIER = re.compile(r"^(?P<text>.*?)\s*\[(?P<q>[^\]]*)\]$")
 _RELATED = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)$")
-_LIST_CELLS = {"alternate_titles", "directors", "writers", "cast", "characters", "countries", "languages",
-               "subtitles", "runtimes", "certificates", "releases", "distributors", "related_films", "notes"}
+_LIST_CELLS = LIST_FIELDS
 
 
 class _CellProblem(ValueError):

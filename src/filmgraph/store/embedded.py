@@ -21,7 +21,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
-from filmgraph.settings import Settings
+from filmgraph.settings import VERSION, Settings
 from filmgraph.store.base import BULK_LOAD, LOCAL, NATIVE_DUMP, TRANSACTIONS, UPDATE, WriteStats
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
@@ -41,9 +41,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def store_versions() -> dict:
     """What this filmgraph writes into `VERSION_FILE`."""
-    from filmgraph import __version__
-
-    return {"store_format": STORE_FORMAT, "filmgraph": __version__, "pyoxigraph": ox.__version__}
+    return {"store_format": STORE_FORMAT, "filmgraph": VERSION, "pyoxigraph": ox.__version__}
 
 
 def read_versions(location: str) -> dict | None:

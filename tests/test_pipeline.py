@@ -1,0 +1,68 @@
+"""The one read-and-map pipeline: typed outcomes per file, in file order, the same serial or parallel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from filmgraph.errors import InputError
+from filmgraph.pipeline import INPUT_ERRORS, PARALLEL_MIN_FILES, map_paths, read_paths
+
+STAMP = "2026-01-01T00:00:00Z"
+
+
+def write(path, **doc):
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_records_refusals_and_warnings_come_apart(tmp_path):
+    write(tmp_path / "a.json", title="Alpha", year=2001)
+    (tmp_path / "b.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("title,year\nGamma,2003\n,2004\n", encoding="utf-8")
+    a, b, c = read_paths([str(tmp_path)])
+    assert [r.title for r in a.records] == ["Alpha"] and not a.refusals
+    assert not b.records and b.unreadable and b.refusals[0].reason.startswith(str(tmp_path / "b.json"))
+    assert [r.title for r in c.records] == ["Gamma"]
+    (row,) = c.refusals
+    assert row.nonconforming and row.row is not None and not c.unreadable
+
+
+def test_a_missing_path_is_an_input_error_before_anything_is_read(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        list(read_paths([str(tmp_path / "nowhere")]))
+    assert InputError in INPUT_ERRORS
+
+
+def test_workers_give_the_serial_outcome_in_file_order(tmp_path):
+    for i in range(PARALLEL_MIN_FILES + 5):
+        write(tmp_path / f"f{i:04d}.json", title=f"Film {i}", year=1950 + i % 70)
+    (tmp_path / "f0100.json").write_text("[", encoding="utf-8")
+    serial = list(map_paths([str(tmp_path)], generated_at=STAMP))
+    parallel = list(map_paths([str(tmp_path)], generated_at=STAMP, workers=2))
+    assert [o.path for o in parallel] == [o.path for o in serial]
+    assert [[m.ntriples for m in o.records] for o in parallel] == [[m.ntriples for m in o.records] for o in serial]
+    assert [[r.reason for r in o.refusals] for o in parallel] == [[r.reason for r in o.refusals] for o in serial]
+
+
+def test_ingest_keeps_an_absolute_source_path_and_the_field_lines(tmp_path, monkeypatch):
+    import filmgraph
+    from filmgraph.terms import FG
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "rel.json", title="Relative", year=2002)
+    settings = filmgraph.Settings(store=str(tmp_path / "s"))
+    with filmgraph.open_store(settings.store, write=True) as store:
+        filmgraph.ingest_paths(["rel.json"], store, settings=settings)
+    with filmgraph.open_store(settings.store) as store:
+        paths = {q.object.value for q in store.quads() if q.predicate.value == FG.sourcePath}
+        lines = [json.loads(q.object.value) for q in store.quads() if q.predicate.value == FG.sourceLines]
+    assert paths == {str(tmp_path / "rel.json")}
+    assert lines == [{"title": 1, "year": 1}]
+
+
+def test_a_setting_that_is_not_a_number_is_a_usage_error(cli):
+    result = cli("stats", "--store", "nowhere", env={"FILMGRAPH_BATCH_SIZE": "lots"})
+    assert result.code == 2 and "FILMGRAPH_BATCH_SIZE must be a number, not 'lots'" in result.err
+    assert "Traceback" not in result.err
