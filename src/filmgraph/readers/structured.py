@@ -37,7 +37,26 @@ from filmgraph.settings import Limits
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(SCHEMA)
+    """The record schema with its local `$ref`s inlined: the same checks, and resolving references
+    took about half the time of checking a row (it matters at a million rows)."""
+    return jsonschema.Draft202012Validator(_inline(SCHEMA, SCHEMA.get("$defs", {})))
+
+
+def _inline(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
+    """`node` with each `{"$ref": "#/$defs/x", ...}` replaced by definition x plus the other keys."""
+    if depth > 20:  # a definition that refers to itself: keep the reference
+        return node
+    if isinstance(node, list):
+        return [_inline(v, defs, depth) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        target = _inline(defs[ref[8:]], defs, depth + 1)
+        if isinstance(target, dict) and not set(rest) & set(target):
+            return {**target, **{k: _inline(v, defs, depth) for k, v in rest.items()}}
+    return {k: _inline(v, defs, depth) if k != "$defs" else v for k, v in node.items()}
 
 
 @dataclass(slots=True)
