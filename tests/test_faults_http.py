@@ -181,3 +181,14 @@ def test_csv_and_tsv_defuse_formula_cells(sample_store, fmt):
         assert not text.startswith(("=", "+", "@", "\t")) and not (text.startswith("-") and text != "-5"), cell
     assert any("'=HYPERLINK" in c for c in cells) and any(c.strip('"') == "-5" for c in cells)
     assert any("plain" == c.strip('"') for c in cells)
+
+
+@pytest.mark.parametrize("mode", ["malformed-json", "deep-json", "not-results", "429"])
+def test_the_link_client_gives_one_line_for_a_misbehaving_endpoint(misbehaving, sample_store, tmp_path, mode):
+    server = misbehaving(mode)
+    start = time.monotonic()
+    r = run_cli("link", "--store", str(sample_store), "--target", "wikidata", "--endpoint", server.url,
+                "--type", "film", "--dry-run", "--cache", str(tmp_path / "cache"), timeout=120)
+    assert time.monotonic() - start < 60
+    assert r.code == 2 and "Traceback" not in r.err
+    assert server.url in _one_line(r.err) or "SPARQL JSON" in _one_line(r.err)

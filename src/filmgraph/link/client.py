@@ -46,8 +46,8 @@ def rows_from_json(body: bytes) -> list[Row]:
     try:
         data = json.loads(body)
         return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
-    except (ValueError, KeyError, TypeError) as e:
-        raise QueryError(f"the endpoint did not answer with SPARQL JSON results: {e}") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
+        raise QueryError(f"the endpoint did not answer with SPARQL JSON results: {' '.join(str(e).split())[:200]}") from None
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
