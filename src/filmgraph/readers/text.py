@@ -50,14 +50,11 @@ def bounded(path: str, extracted: ExtractedText) -> ExtractedText:
     if lines > limits.lines:
         raise InputError(f"{lines} lines is more than a press kit may hold ({limits.lines}, "
                          "FILMGRAPH_MAX_LINES); give a long list as CSV", path=path)
-    start = 0
-    for number in range(1, lines + 1):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if end - start > limits.line_chars:
-            raise InputError(f"a line of {end - start} characters is more than a press kit line may hold "
-                             f"({limits.line_chars}, FILMGRAPH_MAX_LINE_CHARS)", path=path, line=number)
-        start = end + 1
+    lengths = [len(line) for line in text.split("\n")]
+    if max(lengths) > limits.line_chars:
+        number = next(i for i, n in enumerate(lengths, 1) if n > limits.line_chars)
+        raise InputError(f"a line of {lengths[number - 1]} characters is more than a press kit line may hold "
+                         f"({limits.line_chars}, FILMGRAPH_MAX_LINE_CHARS)", path=path, line=number)
     return extracted
 
 
