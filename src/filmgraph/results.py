@@ -70,11 +70,17 @@ def defuse(answer: dict[str, Any]) -> dict[str, Any]:
     as -5 is left alone (it is no formula)."""
     for row in answer.get("results", {}).get("bindings", []):
         for term in row.values():
-            value = term.get("value")
-            if (term.get("type") == "literal" and isinstance(value, str) and value.startswith(_FORMULA_START)
-                    and not _NUMBER.fullmatch(value)):
-                term["value"] = "'" + value
+            if term.get("type") == "literal" and isinstance(term.get("value"), str):
+                term["value"] = spreadsheet_safe(term["value"])
     return answer
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell`, or `'cell` when a spreadsheet would run it as a formula (OWASP's CSV-injection rule);
+    a lone sign (a placeholder `-`) or a number such as -5 is no formula."""
+    if len(cell) > 1 and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def compact(iri: str) -> str:
