@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import RECORDS
 from filmgraph.errors import InputError
-from filmgraph.ingest import IngestReport, map_records, read_all
+from filmgraph.pipeline import map_paths
 from filmgraph.mapping import map_record
 from filmgraph.readers import read_file
 
@@ -125,8 +125,8 @@ def test_documents_of_any_shape_are_landed_or_one_line(tmp_path_factory, ext):
 
 
 def test_press_kits_are_landed_or_one_line_in_ingest(tmp_path_factory):
-    """The press-kit grammar is another issue's (11); here every outcome of ingest's reading and
-    mapping of a mutated kit must be records or one-line refusals, whatever the grammar raises."""
+    """The press-kit grammar is another issue's (11); here every outcome of the pipeline's reading
+    and mapping of a mutated kit must be records or one-line refusals, whatever the grammar raises."""
     folder = tmp_path_factory.mktemp("kits")
 
     @FUZZ
@@ -134,19 +134,20 @@ def test_press_kits_are_landed_or_one_line_in_ingest(tmp_path_factory):
     def run(data):
         path = folder / "kit.txt"
         path.write_bytes(data)
-        report = IngestReport()
+        refusals = []
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(HANG_SECONDS)
         try:
-            for result in read_all([str(path)], report):
-                for mapped in map_records(result, "2026-01-01T00:00:00Z", report):
+            for outcome in map_paths([str(path)], generated_at="2026-01-01T00:00:00Z", expand=False):
+                refusals += outcome.refusals
+                for mapped in outcome.records:
                     mapped.nquads().encode("utf-8")
         except Hang:
             pytest.fail(f"no answer within {HANG_SECONDS} s: {data[:200]!r}")
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
-        for refusal in report.refused:
+        for refusal in refusals:
             assert "\n" not in refusal.reason and str(path) in refusal.reason + refusal.path
 
     run()
