@@ -18,7 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ../shared from a checkout at /work/main; ../../shared from a worktree at /work/wt/<branch>.
+SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared")
+SHARED_DATA = SHARED / "data"
+PRESSKITS = SHARED / "presskits"
 FIXED_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: reproducible ingest times in tests
 
 

@@ -153,7 +153,8 @@ def test_the_record_fields_are_declared_once():
     from filmgraph.record import FIELDS, LIST_FIELDS, SCHEMA
     from filmgraph.validation import FILM_FIELDS
 
-    assert list(FIELDS) == [name for name in SCHEMA["properties"] if not name.startswith("$")]
+    assert list(FIELDS) == [name for name, spec in SCHEMA["properties"].items()
+                            if not name.startswith("$") and not spec.get("readOnly")]  # provenance is readOnly
     assert {re.sub(r"\[\d+\]$", "", name) for name in FILM_FIELDS.values()} <= set(FIELDS)
     assert mapping_spec.LIST_FIELDS <= LIST_FIELDS and mapping_spec.ITEM_FIELDS <= LIST_FIELDS
     assert {"cast", "runtimes", "notes"} <= LIST_FIELDS and not {"title", "year", "series", "ids"} & LIST_FIELDS

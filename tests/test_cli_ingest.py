@@ -39,7 +39,8 @@ BAD_INPUTS = {
     "duplicate-year": ("dup.txt", _seed_with(**{"Year: 2004": "Year: 2004\nYear: 2005"}), "Year"),
     "impossible-date": ("date.txt", _seed_with(**{"16 September 2005": "31 February 2005"}), "date"),
     "runtime-not-a-number": ("runtime.txt", _seed_with(**{"96 mins": "ninety-six mins"}), "runtime"),
-    "unknown-format": ("film.docx", b"PK\x03\x04", "unknown record format"),
+    "unknown-format": ("film.xlsx", b"PK\x03\x04", "unknown record format"),
+    "broken-docx": ("film.docx", b"PK\x03\x04", "not a DOCX file"),
 }
 
 

@@ -18,6 +18,7 @@ from filmgraph.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMING, E
 
 
 EPILOG = """examples:
+  filmgraph read new/kit.pdf
   filmgraph ingest records/
   filmgraph validate
   filmgraph query director-filmography --param "director=Nicolas Winding Refn"
@@ -126,6 +127,53 @@ def _print_capped(lines, stream=None) -> None:
     for path, count in seen.items():
         if count > limit:
             print(f"warning: {path}: {count - limit} more warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)", file=stream)
+
+
+# ---- read ---------------------------------------------------------------------------------------
+
+def _add_read(sub) -> None:
+    p = sub.add_parser("read", help="show what the readers take from files, touching no store",
+                       description="Show what the readers take from each file (press kits in .txt, .md, .pdf or .docx; "
+                                   "JSON, YAML, CSV): every fact with its line (page and line for a PDF) and the "
+                                   "section or rule it came from, then every warning and refusal. No store is opened.",
+                       epilog="""examples:
+  filmgraph read new/pans-labyrinth.pdf
+  filmgraph read new/                          # a folder, walked as ingest walks it
+  filmgraph read --format json kit.docx > kit.json
+  filmgraph read --map records/mappings/films.yaml films.csv
+
+--format json prints a JSON array with one record document per record (src/filmgraph/record.schema.json,
+provenance in source, lines and rules); warnings and refusals then go to standard error.
+exit codes: 0 every file read, 1 rows of a file refused, 2 a file could not be read or was refused.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text",
+                   help="text for people (default), json for the record model")
+    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (as for ingest)")
+    p.set_defaults(run=_run_read)
+
+
+def _run_read(args: argparse.Namespace) -> int:
+    import json
+
+    from filmgraph.read import exit_code, read_files, record_document, text_report
+
+    options = {"mapping": args.map} if args.map else {}
+    readings = []
+    for reading in read_files(args.paths, **options):
+        readings.append(reading)
+        for line in ([reading.unreadable] if reading.unreadable else []) + reading.refused_rows:
+            _err(f"refused {line}")
+        if args.format == "text":
+            print("\n".join(text_report(reading)), flush=True)
+        else:
+            for warning in reading.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        documents = [record_document(record) for reading in readings for record in reading.records]
+        json.dump(documents, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return exit_code(readings)
 
 
 # ---- export -------------------------------------------------------------------------------------
@@ -436,7 +484,7 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
+VERBS: list[Callable] = [_add_read, _add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
                          _add_upgrade]
 
 

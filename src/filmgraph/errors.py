@@ -16,9 +16,18 @@
 
 from __future__ import annotations
 
+import bisect
+
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_USAGE = EXIT_INPUT
 EXIT_TERMINATED = 143
+
+def where(line: int, pages: list[int] | None = None) -> str:
+    """How a line is cited: `line 12`, or `page 2, line 5` when `pages` holds each page's first line."""
+    if not pages:
+        return f"line {line}"
+    page = max(bisect.bisect_right(pages, line), 1)
+    return f"page {page}, line {line - pages[page - 1] + 1}"
 
 
 class FilmgraphError(Exception):
@@ -30,22 +39,34 @@ class UsageError(FilmgraphError):
 
 
 class InputError(FilmgraphError):
-    """A source that cannot be read; carries the file and, when known, the line and column."""
+    """A source that cannot be read; carries the file and, when known, the line and column.
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None):
+    `pages` (each page's first line, set for paged sources such as PDF) makes the line read as page + line.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, column: int | None = None,
+                 pages: list[int] | None = None):
         self.message = message
         self.path = path
         self.line = line
         self.column = column
+        self.pages = pages
         super().__init__(str(self))
 
+    def __reduce__(self):
+        """Whole across processes (ingest reads in workers), pages included."""
+        return (type(self), (self.message, self.path, self.line, self.column, self.pages))
+
     def __str__(self) -> str:
-        where = self.path or ""
+        place = self.path or ""
         if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}" if where else self.message
+            if self.pages:
+                place += f":{where(self.line, self.pages)}"
+            else:
+                place += f":{self.line}"
+                if self.column is not None:
+                    place += f":{self.column}"
+        return f"{place}: {self.message}" if place else self.message
 
 
 class StoreError(FilmgraphError):

@@ -27,8 +27,10 @@ def _kind(spec: dict) -> str | None:
     return "array" if "array" in kinds else spec.get("type")
 
 
-FIELDS: tuple[str, ...] = tuple(name for name in SCHEMA["properties"] if not name.startswith("$"))
-"""The record's fields in the schema's order (the order readers report them in)."""
+FIELDS: tuple[str, ...] = tuple(name for name, spec in SCHEMA["properties"].items()
+                                if not name.startswith("$") and not spec.get("readOnly"))
+"""The record's fields in the schema's order (the order readers report them in); `readOnly` ones
+(`source`, `lines`, `rules`: where the facts came from) are reported, never read."""
 LIST_FIELDS: frozenset[str] = frozenset(name for name in FIELDS if _kind(SCHEMA["properties"][name]) == "array")
 """Fields that hold a list (a bare runtime is a list of one)."""
 
@@ -169,7 +171,11 @@ class ReaderWarning:
     path: str
     line: int | None
     message: str
+    pages: list[int] | None = None
+    """First line of each page for a paged source (PDF): the line is then cited as page and line."""
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        from filmgraph.errors import where
+
+        place = f"{self.path}:{where(self.line, self.pages) if self.pages else self.line}" if self.line else self.path
+        return f"{place}: {self.message}"

@@ -7,6 +7,7 @@ rows still land and ingest counts the bad ones as refused.
 
 Folders are walked for record files; column mappings are not records and are skipped: any folder
 named ``mappings`` and any YAML file that declares ``filmgraph: mapping`` (give them with --map).
+A folder's README (``README.md``, ``README.txt``) describes the folder and is skipped too.
 What is not a regular file (a FIFO, a device, a dangling link) is skipped with a warning: opening
 it could block forever or never end.
 
@@ -33,6 +34,10 @@ from filmgraph.settings import Limits
 READERS: dict[str, str] = {
     ".txt": "filmgraph.readers.presskit:read_presskit",
     ".presskit": "filmgraph.readers.presskit:read_presskit",
+    ".md": "filmgraph.readers.presskit:read_presskit",
+    ".markdown": "filmgraph.readers.presskit:read_presskit",
+    ".pdf": "filmgraph.readers.presskit:read_presskit",
+    ".docx": "filmgraph.readers.presskit:read_presskit",
     ".json": "filmgraph.readers.structured:read_json",
     ".yaml": "filmgraph.readers.structured:read_yaml",
     ".yml": "filmgraph.readers.structured:read_yaml",
@@ -228,7 +233,8 @@ def expand_paths(paths: list[str], skipped: list[ReaderWarning] | None = None) -
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != MAPPING_FOLDER)
                 for name in sorted(files):
-                    if os.path.splitext(name)[1].lower() in READERS and not name.startswith("."):
+                    if os.path.splitext(name)[1].lower() in READERS and not name.startswith(".") \
+                            and not name.upper().startswith("README."):
                         full = os.path.join(root, name)
                         if _regular(full, skipped) and not is_mapping_file(full):
                             yield full

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from filmgraph import codes
 from filmgraph.errors import InputError
 from filmgraph.identity import fold, nfc
-from filmgraph.readers.text import extract_text
+from filmgraph.readers.text import cite_pages, extract_text
 from filmgraph.record import (
     CastMember,
     Certificate,
@@ -178,7 +178,8 @@ def read_presskit(path: str, data: bytes | None = None) -> tuple[list[FilmRecord
     reader = _Reader(path, extracted.text.split("\n"))
     reader.record.source.pages = extracted.pages
     reader.record.source.sha256 = hashlib.sha256(data).hexdigest()
-    reader.read()
+    with cite_pages(extracted, reader.warnings):
+        reader.read()
     return [reader.record], reader.warnings
 
 
@@ -351,6 +352,8 @@ class _Reader:
                 elif tag not in target:
                     target.append(tag)
         self.record.lines.setdefault("languages", line)
+        if self.record.subtitles:
+            self.record.lines.setdefault("subtitles", line)
 
     def _runtime(self, territories: list[str], value: str, line: int) -> None:
         brackets = _BRACKETS.findall(value)
