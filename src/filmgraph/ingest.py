@@ -137,6 +137,8 @@ def ingest(
                         report.checked.append(checked)
         with _whole():
             report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
+        # The run reports counts, not the IRIs each write lists: a million-record run would hold them all.
+        report.written.graphs.clear()
         batch.clear()
 
     outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
