@@ -98,6 +98,9 @@ def _run_ingest(args: argparse.Namespace) -> int:
         for checked in report.checked:
             for line in warning_lines(checked):
                 print(line, file=sys.stderr)
+        for path, count in sorted(report.more_checked.items()):
+            print(f"warning: {path}: {count} more records landed with warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)",
+                  file=sys.stderr)
     for refusal in report.refused:
         _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
         if refusal.checked is not None:

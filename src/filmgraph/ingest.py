@@ -47,7 +47,19 @@ class IngestReport:
     """Refusals past the first `limit` of a file, counted by (file, reason, nonconforming) only: a
     file of a million bad rows costs a count, not a million messages."""
     per_file: Counter = field(default_factory=Counter)
+    checked_per_file: Counter = field(default_factory=Counter)
+    more_checked: Counter = field(default_factory=Counter)
+    """Landed records with warnings past a file's first `limit`, counted by file."""
     limit: int = field(default_factory=lambda: Limits().errors_per_file)
+
+    def check(self, checked: RecordReport, path: str) -> None:
+        """Keep a landed record's validation report (its warnings) or, past the file's first
+        `limit`, count it."""
+        self.checked_per_file[path] += 1
+        if self.checked_per_file[path] <= self.limit:
+            self.checked.append(checked)
+        else:
+            self.more_checked[path] += 1
 
     def refuse(self, refusal: Refusal, path: str) -> None:
         """Keep a refusal or, past the file's first `limit`, count it."""
@@ -134,7 +146,7 @@ def ingest(
                 else:
                     accepted.append(mapped)
                     if checked.problems:
-                        report.checked.append(checked)
+                        report.check(checked, mapped.record.source.path)
         with _whole():
             report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
         # The run reports counts, not the IRIs each write lists: a million-record run would hold them all.
