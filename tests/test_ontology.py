@@ -18,8 +18,10 @@ from rdflib.collection import Collection
 from filmgraph import resources
 from filmgraph.mapping import map_record
 from filmgraph.record import (
+    CREW_ROLES,
     CastMember,
     Certificate,
+    CrewMember,
     Character,
     Distributor,
     ExternalIds,
@@ -30,6 +32,7 @@ from filmgraph.record import (
     Runtime,
     SeriesRef,
     Source,
+    Technical,
     Title,
 )
 from filmgraph.terms import FG, PROV, SDO
@@ -186,6 +189,9 @@ def full_record() -> FilmRecord:
             RelatedFilm("Pusher 3", 2005, ["Nicolas Winding Refn"], SeriesRef("Pusher", 3)),
             RelatedFilm("Bleeder", 1999, ["Nicolas Winding Refn"]),
         ],
+        crew=[CrewMember(role, f"Crew {role}") for role in CREW_ROLES],
+        technical=Technical("2.35:1", "colour", ["Dolby Digital"], ["35mm"]),
+        awards=["Festival de Cannes 2005 – Competition"],
         ids=ExternalIds(imdb="tt0396184", wikidata="Q1126097", tmdb="11330"),
         notes=[Note("Produced with support from the Danish Film Institute.", 40)],
         lines={"title": 1, "year": 2, "cast": 10, "cast[1]": 11},
@@ -386,7 +392,7 @@ def test_full_record_uses_only_declared_fg_terms():
     # ReleaseMedium: only its members appear; the link terms are written by the linker, not the mapping
     # (tests/test_link_*.py check its output).
     link_terms = {FG.ScorePart, FG.linkScore, FG.linkMethod, FG.scorePart, FG.criterion, FG.partScore}
-    missing = {t for t in FG if t not in emitted and t not in used} - {FG.ReleaseMedium} - link_terms
+    missing = {t for t in FG if t not in emitted and t not in used} - {FG.ReleaseMedium, FG.ColourType, FG.BlackAndWhite} - link_terms
     assert not missing, f"the full record does not exercise {sorted(missing)}"
 
 

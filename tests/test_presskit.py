@@ -10,10 +10,11 @@ import pytest
 
 from filmgraph.errors import InputError
 from filmgraph.readers import read_file
-from filmgraph.readers.presskit import _title_case, read_presskit
+from filmgraph.readers.presskit import read_presskit, title_case as _title_case
 from filmgraph.record import (
     CastMember,
     Certificate,
+    CrewMember,
     Character,
     Distributor,
     Note,
@@ -310,8 +311,10 @@ def test_variants_releases(variants):
 
 def test_variants_unknown_labels_are_notes(variants):
     record, warnings = variants
-    assert record.notes == [Note("Producer: Karin Holm", 18), Note("Press contact", 19)]
-    assert [w.line for w in warnings] == [18, 19]
+    assert record.crew == [CrewMember("producer", "Karin Holm")]
+    assert record.lines["crew[0]"] == 18
+    assert record.notes == [Note("Press contact", 19)]
+    assert [w.line for w in warnings] == [19]
     assert record.series is None
     assert record.related_films == []
 
@@ -496,3 +499,203 @@ def test_second_box_set_bracket_is_kept_as_a_note():
     record = _prose("FOO tells the story of a man.", header="Year: 2004\nUK DVD Release: 1 May 2005 (Box A) (Box B)\n")
     assert record.releases == [Release("GB", "dvd", datetime.date(2005, 5, 1), box_set="Box A")]
     assert record.notes == [Note("(Box B)", 2)]
+
+
+# ---------------------------------------------------------------- kits in other wordings (tests/fixtures/presskits)
+
+KITS = pathlib.Path(__file__).parent / "fixtures" / "presskits"
+CORPUS = pathlib.Path(__file__).resolve().parents[1].parent.parent / "shared" / "presskits"
+if not CORPUS.is_dir():
+    CORPUS = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "presskits"
+
+
+def test_competing_titles_are_refused_naming_both():
+    error = _fails(KITS / "godfather-ii-ambiguous.txt")
+    assert "ambiguous title" in error.message
+    assert "'The Godfather Part II' (line 6)" in error.message
+    assert "'The Conversation' (line 6)" in error.message
+
+
+def test_refused_kits_land_nothing(tmp_path, capsys):
+    from filmgraph.cli import main
+    from filmgraph.store import open_store
+
+    store = tmp_path / "store"
+    assert main(["ingest", "--store", str(store), str(KITS / "godfather-ii.txt")]) == 0
+    with open_store(str(store)) as s:
+        before = s.named_graphs()
+    code = main(["ingest", "--store", str(store), str(KITS / "godfather-ii-ambiguous.txt"), str(FIXTURES / "no-title.txt")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "ambiguous title" in err and "no title found" in err
+    with open_store(str(store)) as s:
+        assert s.named_graphs() == before
+
+
+def test_title_line_settles_the_title_and_part_ii_is_the_series():
+    record, warnings = _read(KITS / "godfather-ii.txt")
+    assert (record.title, record.year) == ("The Godfather Part II", 1974)
+    assert record.series == SeriesRef("The Godfather", 2)
+    assert record.runtimes == [Runtime(202)]
+    assert Character("Frank Pentangeli", played_by="Michael V. Gazzo") in record.characters
+    assert Character("Senator Pat Geary", played_by="G. D. Spradlin") in record.characters
+    vito = [c for c in record.characters if c.played_by == "Robert De Niro"]
+    assert vito == [Character("Vito Andolini", aliases=["Vito Corleone"], played_by="Robert De Niro")]
+    assert ("The Conversation", 1974) in [(f.title, f.year) for f in record.related_films]
+    assert record.rules["title"] == "first line, in capitals"
+
+
+def test_abbreviation_does_not_end_a_title_and_possessive_trilogy():
+    record, _ = _read(KITS / "oldboy.txt")
+    assert record.series == SeriesRef("Vengeance", 2)
+    assert [(f.title, f.year) for f in record.related_films] == [("Sympathy for Mr. Vengeance", 2002)]
+
+
+def test_final_part_of_a_trilogy():
+    record, _ = _read(KITS / "three-colours-red.txt")
+    assert record.title == "Three Colours: Red"
+    assert record.series == SeriesRef("Three Colours", 3)
+    assert record.countries == ["FR", "CH", "PL"]
+
+
+def test_sequel_to_places_the_film_in_that_series():
+    record, _ = _read(KITS / "before-sunset.txt")
+    assert record.series == SeriesRef("Before Sunrise", 2)
+    assert record.languages == ["en", "fr"]
+
+
+def test_third_chapter():
+    record, _ = _read(KITS / "third-chapter.txt")
+    assert record.series == SeriesRef("Tide", 3)
+
+
+def test_french_kit_one_word_actor_and_cast_list_side():
+    record, warnings = _read(KITS / "amelie.txt")
+    assert record.year == 2001
+    assert record.directors == ["Jean-Pierre Jeunet"]
+    assert record.cast[2] == CastMember("Rufus", 3, "Raphaël Poulain")
+    assert record.releases == [Release("FR", "cinema", datetime.date(2001, 4, 25))]
+    assert record.runtimes == [Runtime(118)]
+    assert "actor first" in record.rules["cast[0]"]
+    assert warnings == []
+
+
+def test_unread_capitalised_name_and_series_cue_warn_with_file_and_line():
+    path = KITS / "unread-cues.txt"
+    record, warnings = _read(path)
+    assert record.series is None
+    texts = [str(w) for w in warnings]
+    assert any(t.startswith(f"{path}:6: ") and "OLD MILL" in t for t in texts)
+    assert any(t.startswith(f"{path}:7: ") and "series cue" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Year: 2004\nDirector: Jane Roe\n\nA quiet film about the sea and the people who live by it.\n", "no title found"),
+        ("Director: Jane Roe\n\nFOO tells the story of a man who lives by the sea.\n", "no year"),
+    ],
+)
+def test_kit_without_title_or_year_is_refused(text, words):
+    assert words in _fails("kit.txt", text.encode()).message
+
+
+def test_markdown_is_registered():
+    from filmgraph.readers import READERS
+
+    assert READERS[".md"] == READERS[".txt"] == "filmgraph.readers.presskit:read_presskit"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the press-kit development corpus (../shared/presskits) is absent")
+def test_development_corpus_reads_every_kit_with_title_and_year():
+    import json
+
+    gold = json.loads((CORPUS / "gold.json").read_text(encoding="utf-8"))["records"]
+    from filmgraph.identity import fold
+
+    for name, want in gold.items():
+        record, _ = _read(CORPUS / name)
+        assert (fold(record.title), record.year) == (fold(want["title"]), want["year"]), name
+        assert record.lines["title"] and record.rules["title"]
+
+
+def test_prequel_subject_beats_a_cited_film_of_the_same_year():
+    record, _ = _read(KITS / "infernal-affairs-ii.txt")
+    assert record.title == "Infernal Affairs II"
+    assert record.series == SeriesRef("Infernal Affairs", 2)
+    assert [(f.title, f.series) for f in record.related_films] == [
+        ("Infernal Affairs", SeriesRef("Infernal Affairs", 1)),
+        ("Infernal Affairs III", SeriesRef("Infernal Affairs", 3)),
+    ]
+    assert record.languages == ["yue"]
+
+
+def test_sectioned_kit_with_space_columns_and_combined_credit():
+    record, warnings = _read(KITS / "no-country-for-old-men.txt")
+    assert warnings == []
+    assert (record.title, record.year) == ("No Country for Old Men", 2007)
+    assert record.directors == record.writers == ["Joel Coen", "Ethan Coen"]
+    assert "Cormac McCarthy" not in {c.name for c in record.crew}
+    assert CrewMember("cinematographer", "Roger Deakins") in record.crew
+    assert record.cast[0] == CastMember("Tommy Lee Jones", 1, "Ed Tom Bell")
+    assert record.certificates == [Certificate("US", "R", "strong graphic violence and some language", "MPA")]
+    assert record.distributors == [Distributor("US", "Miramax Films"), Distributor("GB", "Paramount Vantage")]
+    assert (record.technical.aspect_ratio, record.technical.colour) == ("2.39:1", "colour")
+
+
+def test_german_markdown_kit_tables_and_implied_market():
+    record, warnings = _read(KITS / "amelie-de.md")
+    assert warnings == []
+    assert record.title == "Die fabelhafte Welt der Amélie"
+    assert record.original_title.text == "Le fabuleux destin d'Amélie Poulain"
+    assert record.cast[2] == CastMember("Rufus", 3, "Raphaël Poulain")
+    assert "character first" in record.rules["cast[0]"] and "column header" in record.rules["cast[0]"]
+    assert record.certificates == [Certificate("DE", "6", None, "FSK")]
+    assert record.releases == [Release("DE", "cinema", datetime.date(2001, 8, 16))]
+    assert record.distributors == [Distributor("DE", "Prokino")]
+    assert "label's language" in record.rules["releases[0]"]
+    assert record.technical.aspect_ratio == "2.35:1"
+
+
+def test_compact_kit_title_among_same_series_titles():
+    record, warnings = _read(KITS / "three-colours-red-compact.txt")
+    assert warnings == []
+    assert record.title == "Three Colours: Red"
+    assert record.series == SeriesRef("Three Colours", 3)
+    assert [(f.title, f.year, f.series) for f in record.related_films] == [
+        ("Three Colours: Blue", 1993, None), ("Three Colours: White", 1994, None)]
+
+
+def test_compact_sequel_kit_with_the_title_cited_with_its_year():
+    record, warnings = _read(KITS / "before-sunset-compact.txt")
+    assert warnings == []
+    assert record.title == "Before Sunset"
+    assert record.series == SeriesRef("Before Sunrise", 2)
+    assert record.runtimes == [Runtime(80)]
+    assert record.releases == [Release("US", "cinema", datetime.date(2004, 7, 2))]
+    assert record.related_films == [RelatedFilm("Before Sunrise", 1995, ["Richard Linklater"], SeriesRef("Before Sunrise", 1))]
+
+
+@pytest.mark.parametrize(
+    ("text", "series"),
+    [
+        ("PUSHER III: I'M THE ANGEL OF DEATH completes the PUSHER trilogy that Refn began with PUSHER (1996).",
+         SeriesRef("Pusher", 3)),
+        ("The second film in Park Chan-wook's Vengeance trilogy, OLDBOY follows Oh Dae-su (Choi Min-sik).",
+         SeriesRef("Vengeance", 2)),
+        ("THE GODFATHER PART II follows Michael Corleone (Al Pacino) to Havana.", SeriesRef("The Godfather", 2)),
+        ("KILL BILL: VOL. 2 follows the Bride.", SeriesRef("Kill Bill", 2)),
+    ],
+)
+def test_series_wordings(text, series):
+    assert _prose(text, header="Year: 2005\nDirector: Jane Roe\nCast: Al Pacino, Choi Min-sik\n").series == series
+
+
+@pytest.mark.parametrize(
+    ("value", "date"),
+    [("Wednesday, 23 July 2004", datetime.date(2004, 7, 23)), ("mercredi 31 mai 1995", datetime.date(1995, 5, 31)),
+     ("Mittwoch, 20. August 1998", datetime.date(1998, 8, 20)), ("May 4th 1979", datetime.date(1979, 5, 4))],
+)
+def test_release_dates_in_many_forms(value, date):
+    record = _prose("FOO tells the story of a man.", header=f"Year: 2004\nUK Release Date: {value}\n")
+    assert record.releases == [Release("GB", "cinema", date)]

@@ -108,7 +108,7 @@ def test_unknown_territory_is_refused_with_its_path(tmp_path):
     result = read_file(str(path))
     assert not result.records
     assert str(result.refused[0]) == (f"{path}:4, field releases[0].territory: unknown territory 'Narnia' "
-                                      "(see ontology/territories.csv)")
+                                      "(ISO 3166-1 names in English, French or German, or vocab/territory-aliases.csv)")
 
 
 def test_broken_json_names_line_and_column(tmp_path):

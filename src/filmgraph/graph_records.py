@@ -17,12 +17,15 @@ from typing import Any
 from pyoxigraph import NamedNode
 
 from filmgraph.record import (
-    CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, RelatedFilm, Release,
-    Runtime, SeriesRef, Source, Title,
+    CastMember, Certificate, Character, CrewMember, Distributor, ExternalIds, FilmRecord, Note, RelatedFilm,
+    Release, Runtime, SeriesRef, Source, Technical, Title,
 )
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO
 
 _MEDIUM_NAME = {iri: name for name, iri in MEDIUM.items()}
+_CREW = {"producer": SDO.producer, "composer": SDO.musicBy, "cinematographer": FG.cinematographer,
+         "editor": FG.filmEditor, "production_designer": FG.productionDesigner}
+_COLOUR_NAME = {FG.Colour: "colour", FG.BlackAndWhite: "black and white"}
 _CHARACTER = SDO.character
 
 
@@ -149,6 +152,11 @@ def record_from_triples(graph: str, triples: Iterable[tuple[Any, Any, Any]]) -> 
     for other in movies:
         r.related_films.append(RelatedFilm(g.text(other, SDO.name), _year(g, other),
                                            [g.name(p) for p in g.all(other, SDO.director)], _series(g, other)))
+    r.crew = [CrewMember(role, g.name(p)) for role, term in _CREW.items() for p in g.all(film, term)]
+    colour = g.one(film, FG.colour)
+    r.technical = Technical(g.text(film, FG.aspectRatio), _COLOUR_NAME.get(colour.value) if colour else None,
+                            [s.value for s in g.all(film, FG.soundSystem)], [f.value for f in g.all(film, FG.filmFormat)])
+    r.awards = [a.value for a in g.all(film, SDO.award)]
     r.ids = ExternalIds(g.text(film, FG.imdbId), g.text(film, FG.wikidataId), g.text(film, FG.tmdbId))
     r.notes = [Note(n.value) for n in g.all(film, FG.note)]
     return canonical(r)
@@ -181,7 +189,11 @@ def canonical(record: FilmRecord) -> FilmRecord:
     r.related_films = sorted((replace(f, directors=sorted(f.directors)) for f in r.related_films),
                              key=lambda f: (f.year or 0, f.title))
     r.notes = sorted((Note(n.text) for n in r.notes), key=lambda n: n.text)
+    r.crew = sorted(r.crew, key=lambda c: (c.role, c.name))
+    r.technical = replace(r.technical, sound=sorted(r.technical.sound), formats=sorted(r.technical.formats))
+    r.awards = sorted(r.awards)
     r.lines = {}
+    r.rules = {}
     return r
 
 

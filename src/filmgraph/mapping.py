@@ -100,12 +100,16 @@ _P = {name: _n(getattr(SDO, name)) for name in (
     "Movie Person PerformanceRole MovieSeries PublicationEvent Rating Country Organization "
     "name alternateName dateCreated duration director author actor characterName isPartOf position "
     "countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate location publishedBy "
-    "contentRating ratingValue ratingExplanation identifier character").split()}
+    "contentRating ratingValue ratingExplanation identifier character producer musicBy award").split()}
 _F = {name: _n(getattr(FG, name)) for name in (
     "Character Runtime Distribution RecordGraph billingOrder character follows followedBy medium "
     "limitedRelease city boxSet dateToBeConfirmed territory distribution distributor runtime "
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
-    "contentHash lacks sourceLines").split()}
+    "contentHash lacks sourceLines cinematographer filmEditor productionDesigner aspectRatio colour soundSystem "
+    "filmFormat Colour BlackAndWhite").split()}
+_CREW = {"producer": _P["producer"], "composer": _P["musicBy"], "cinematographer": _F["cinematographer"],
+         "editor": _F["filmEditor"], "production_designer": _F["productionDesigner"]}
+_COLOUR = {"colour": _F["Colour"], "black and white": _F["BlackAndWhite"]}
 _MEDIUM = {name: _n(iri) for name, iri in MEDIUM.items()}
 _PROV_DERIVED = _n(PROV.wasDerivedFrom)
 _PROV_ENTITY = _n(PROV.Entity)
@@ -260,6 +264,18 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(film, _P["director"], b.person(name))
     for name in record.writers:
         b.add(film, _P["author"], b.person(name))
+    for credit in record.crew:
+        b.add(film, _CREW[credit.role], b.person(credit.name))
+    tech = record.technical
+    b.text(film, _F["aspectRatio"], tech.aspect_ratio)
+    if tech.colour in _COLOUR:
+        b.add(film, _F["colour"], _COLOUR[tech.colour])
+    for sound in tech.sound:
+        b.text(film, _F["soundSystem"], sound)
+    for form in tech.formats:
+        b.text(film, _F["filmFormat"], form)
+    for award in record.awards:
+        b.text(film, _P["award"], award)
 
     characters: dict[str, str] = {}
 
@@ -272,7 +288,10 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
             b.add(film, _P["character"], node)
         return characters[iri]
 
-    played = {c.played_by: c.name for c in record.characters if c.played_by}
+    played: dict[str, list[str]] = {}
+    for c in record.characters:
+        if c.played_by:
+            played.setdefault(c.played_by, []).append(c.name)
     used: set[str] = set()
     for member in record.cast:
         role = _n(_unique(f"{base}/role/{_slug(member.actor)}", used))
@@ -280,8 +299,9 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         b.add(role, _TYPE, _P["PerformanceRole"])
         b.add(role, _P["actor"], b.person(member.actor))
         b.add(role, _F["billingOrder"], _lit(str(member.billing), _XSD_INTEGER))
-        name = member.character or played.get(member.actor)
-        if name:
+        names = [member.character] if member.character else []
+        names += [n for n in played.get(member.actor, ()) if n not in names]
+        for name in names:
             b.add(role, _P["characterName"], _lit(name))
             b.add(role, _F["character"], character(name))
     for c in record.characters:

@@ -122,6 +122,28 @@ class RelatedFilm:
 
 
 @dataclass(slots=True)
+class CrewMember:
+    """A crew credit: `role` is producer, composer, cinematographer, editor or production_designer."""
+
+    role: str
+    name: str
+
+
+CREW_ROLES = ("producer", "composer", "cinematographer", "editor", "production_designer")
+
+
+@dataclass(slots=True)
+class Technical:
+    """Technical details as the source states them; `aspect_ratio` is `N.NN:1`, `colour` is
+    ``colour`` or ``black and white``."""
+
+    aspect_ratio: str | None = None
+    colour: str | None = None
+    sound: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Note:
     """A line the reader could not place: kept, never dropped."""
 
@@ -156,6 +178,10 @@ class FilmRecord:
     releases: list[Release] = field(default_factory=list)
     distributors: list[Distributor] = field(default_factory=list)
     related_films: list[RelatedFilm] = field(default_factory=list)
+    crew: list[CrewMember] = field(default_factory=list)
+    technical: Technical = field(default_factory=Technical)
+    awards: list[str] = field(default_factory=list)
+    """Festivals and awards, one statement each, as the source words them."""
     ids: ExternalIds = field(default_factory=ExternalIds)
     notes: list[Note] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)

@@ -43,6 +43,8 @@ FG = _Closed(
     originalTitle imdbId wikidataId tmdbId note
     describes sourcePath sourceFormat sourceRow sourceLines sha256 contentHash lacks
     ScorePart linkScore linkMethod scorePart criterion partScore
+    cinematographer filmEditor productionDesigner aspectRatio colour soundSystem filmFormat
+    ColourType Colour BlackAndWhite
     """,
 )
 
@@ -53,6 +55,7 @@ SDO = _Closed(
     name alternateName dateCreated duration director author actor characterName
     isPartOf position countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate
     location publishedBy contentRating ratingValue ratingExplanation identifier sameAs character
+    producer musicBy award
     """,
 )
 

@@ -29,8 +29,8 @@ from filmgraph.errors import InputError
 from filmgraph.readers import RefusedRow, open_regular, read_bytes
 from filmgraph.readers import mapping_spec as ms
 from filmgraph.record import (
-    FIELDS, LIST_FIELDS, SCHEMA, CastMember, Certificate, Character, Distributor, ExternalIds, FilmRecord, Note, ReaderWarning,
-    RelatedFilm, Release, Runtime, SeriesRef, Source, Title,
+    FIELDS, LIST_FIELDS, SCHEMA, CastMember, Certificate, Character, CrewMember, Distributor, ExternalIds, FilmRecord,
+    Note, ReaderWarning, RelatedFilm, Release, Runtime, SeriesRef, Source, Technical, Title,
 )
 from filmgraph.settings import Limits
 
@@ -152,7 +152,7 @@ def _text(value: Any) -> str:
 def _territory(value: str, path: str, problems: _Problems) -> str | None:
     t = codes.territory(value)
     if t is None:
-        problems.add(path, f"unknown territory {value!r} (see ontology/territories.csv)", "unknown territory")
+        problems.add(path, f"unknown territory {value!r} (ISO 3166-1 names in English, French or German, or vocab/territory-aliases.csv)", "unknown territory")
         return None
     return t.code
 
@@ -162,7 +162,7 @@ def _language(value: str | None, path: str, problems: _Problems) -> str | None:
         return None
     tag = codes.language(value)
     if tag is None:
-        problems.add(path, f"unknown language {value!r} (see ontology/languages.csv)", "unknown language")
+        problems.add(path, f"unknown language {value!r} (a language name or BCP 47 tag, or vocab/language-aliases.csv)", "unknown language")
     return tag
 
 
@@ -246,6 +246,11 @@ def build(doc: dict[str, Any], source: Source, problems: _Problems) -> FilmRecor
     for f in doc.get("related_films", []):
         r.related_films.append(RelatedFilm(_text(f["title"]), f.get("year"), [_text(n) for n in f.get("directors", [])],
                                            _series(f["series"]) if "series" in f else None))
+    r.crew = [CrewMember(c["role"], _text(c["name"])) for c in doc.get("crew", [])]
+    tech = doc.get("technical", {})
+    r.technical = Technical(tech.get("aspect_ratio"), tech.get("colour"), [_text(x) for x in tech.get("sound", [])],
+                            [_text(x) for x in tech.get("formats", [])])
+    r.awards = [_text(a) for a in doc.get("awards", [])]
     ids = doc.get("ids", {})
     r.ids = ExternalIds(ids.get("imdb"), ids.get("wikidata"), str(ids["tmdb"]) if "tmdb" in ids else None)
     for n in doc.get("notes", []):
@@ -395,7 +400,7 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
 
 
 def _fields_of(record: FilmRecord) -> list[str]:
-    return [name for name in FIELDS if getattr(record, name) not in (None, [], ExternalIds())]
+    return [name for name in FIELDS if getattr(record, name) not in (None, [], ExternalIds(), Technical())]
 
 
 def _field_label(path: str) -> str:
