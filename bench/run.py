@@ -281,11 +281,9 @@ class _FirstGraphs:
     def __init__(self, store, limit: int):
         self.store, self.limit = store, limit
 
-    def named_graphs(self):
-        return sorted(self.store.named_graphs(), key=lambda g: g.value)[: self.limit]
-
-    def quads_for_pattern(self, *pattern):
-        return self.store.quads_for_pattern(*pattern)
+    def graphs(self):
+        for name in self.store.named_graphs()[: self.limit]:
+            yield name, self.store.graph_triples(name)
 
 
 def phase_export(args) -> dict:
@@ -306,8 +304,8 @@ def phase_export(args) -> dict:
                 os.replace(target, os.path.join(args.work, "raw.nq"))  # the raw-load phase reads it
             else:
                 os.remove(target)
-        graphs = sum(1 for _ in store.oxigraph.named_graphs())
-        view = _FirstGraphs(store.oxigraph, JSONLD_GRAPHS)
+        graphs = len(store.named_graphs())
+        view = _FirstGraphs(store, JSONLD_GRAPHS)
         target = os.path.join(args.work, "export.jsonld")
         t = time.perf_counter()
         with open(target, "wb") as f:
@@ -329,7 +327,7 @@ def phase_baseline(args) -> dict:
     from filmgraph import query as fq
     from filmgraph.pipeline import read_paths
     from filmgraph.mapping import map_record
-    from filmgraph.store.remote import inject_values
+    from filmgraph.sparql.text import inject_values
 
     files = presskit_files(args.work)[: args.limit]
     out: dict = {"films": len(files)}

@@ -102,17 +102,22 @@ def start_oxigraph(location: Path, *files: Path, union_default_graph: bool = Fal
         cmd.append("--union-default-graph")
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_until_up(f"{url}/query?query=ASK%7B%7D", process, 30, lambda: f"oxigraph: {process.stderr.read().decode()}")
+    return Server(url, f"{url}/query", f"{url}/update", f"{url}/store", process)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float, why) -> None:
+    """Poll `url` until it answers; a server that exits or takes too long is killed and `why()` raised."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
-            break
+            urllib.request.urlopen(url, timeout=2).read()
+            return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"oxigraph server did not start: {process.stderr.read().decode()}")
+                raise RuntimeError(f"the server did not start: {why()}")
             time.sleep(0.1)
-    return Server(url, f"{url}/query", f"{url}/update", f"{url}/store", process)
 
 
 def stop_server(server: Server) -> None:
@@ -191,3 +196,53 @@ def scripted_endpoint():
     endpoint = ScriptedEndpoint()
     yield endpoint
     endpoint.close()
+
+
+@dataclass
+class FilmgraphServer:
+    url: str
+    process: subprocess.Popen
+    store: Path
+
+
+def start_filmgraph_server(store: Path, *options: str) -> FilmgraphServer:
+    """`filmgraph serve` as a user starts it, on 127.0.0.1 at a free port; ready once it prints its URL."""
+    port = free_port()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    process = subprocess.Popen([sys.executable, "-m", "filmgraph", "serve", "--store", str(store), "--port", str(port),
+                                *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = process.stdout.readline()
+    if f"http://127.0.0.1:{port}/" not in line:
+        process.kill()
+        raise RuntimeError(f"filmgraph serve did not start: {line}{process.stderr.read()}")
+    return FilmgraphServer(f"http://127.0.0.1:{port}/", process, store)
+
+
+def stop_filmgraph_server(server: FilmgraphServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """Virtuoso Open Source on 127.0.0.1 with a throwaway database, for the whole session (it takes
+    seconds to start); skipped where Debian's virtuoso-opensource is not installed."""
+    from sparql_servers import VIRTUOSO, start_virtuoso
+
+    if not VIRTUOSO:
+        pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource; .ci/run installs it)")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_writable(tmp_path_factory):
+    """A writable Oxigraph server (`oxigraph serve`) with an empty database, for the whole session."""
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-rw") / "db", read_only=False)
+    yield server
+    stop_server(server)

@@ -130,8 +130,7 @@ def test_no_circle_between_rooms():
     assert not cycles(graph), cycles(graph)
 
 
-# store/ (base.open_store <-> embedded) is being rebuilt by issue 13; it is held to the rule once merged.
-KNOWN_MODULE_CIRCLES = [["filmgraph.store.base", "filmgraph.store.embedded"]]
+KNOWN_MODULE_CIRCLES: list[list[str]] = []
 
 
 def test_no_circle_between_modules():

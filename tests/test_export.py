@@ -163,7 +163,7 @@ def test_a_reader_that_stops_early_ends_the_export_quietly(fmt, sample_store):
 def test_a_write_that_fails_on_a_dump_thread_fails_the_export(sample_store):
     """A full disk while the store is dumped on several threads is an error in the caller, not a
     traceback on a thread and a short file."""
-    from filmgraph.export import dump_lines
+    from filmgraph.store.embedded import dump_lines
     from filmgraph.store import open_store
 
     class Full(io.BytesIO):

@@ -17,7 +17,7 @@ VERBS = {"ingest": "ingest_paths", "validate": "validate_paths", "read": "read_p
 # Modules that declare `__all__`: each must list exactly the public names defined in it (a package
 # lists what it re-exports from its own modules).
 MODULES = ["filmgraph.pipeline", "filmgraph.validation", "filmgraph.validate", "filmgraph.ingest",
-           "filmgraph.graph_records", "filmgraph.store", "filmgraph.link"]
+           "filmgraph.graph_records", "filmgraph.store", "filmgraph.link", "filmgraph.sparql"]
 
 
 def test_every_exported_name_resolves():

@@ -10,7 +10,8 @@ from conftest import Reply
 
 from filmgraph.errors import QueryError, UsageError
 from filmgraph.link import LINKS_GRAPH, load_profile, open_client
-from filmgraph.link.client import SparqlClient, literal, retry_after
+from filmgraph.sparql.client import SparqlClient, retry_after
+from filmgraph.sparql.text import literal
 from filmgraph.mapping import map_record
 from filmgraph.record import CastMember, FilmRecord, Source
 from filmgraph.store import open_store

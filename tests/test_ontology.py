@@ -15,6 +15,7 @@ import rdflib.compare
 from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 
+from conftest import SHARED_DATA
 from filmgraph import resources
 from filmgraph.mapping import map_record
 from filmgraph.record import (
@@ -40,7 +41,7 @@ from filmgraph.terms import FG, PROV, SDO
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "filmgraph.ttl"
 CONTEXT = ROOT / "ontology" / "context.jsonld"
-SCHEMAORG = ROOT.parent / "shared" / "data" / "schemaorg" / "schemaorg-current-https.ttl"
+SCHEMAORG = SHARED_DATA / "schemaorg" / "schemaorg-current-https.ttl"
 
 S = "https://schema.org/"
 WD = "http://www.wikidata.org/entity/"
@@ -362,7 +363,7 @@ def test_alignments_use_one_predicate_family():
 
 
 def test_dbpedia_alignments_exist_in_dbpedia():
-    dbo = ROOT.parent / "shared" / "data" / "ontologies" / "dbpedia-ontology" / "dbo-snapshots.ttl"
+    dbo = SHARED_DATA / "ontologies" / "dbpedia-ontology" / "dbo-snapshots.ttl"
     if not dbo.is_file():
         pytest.skip(f"DBpedia ontology not found at {dbo} (shared data is absent in a plain clone)")
     text = dbo.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import pytest
 from filmgraph import query, results
 from filmgraph.errors import InputError, QueryError, UsageError
 from filmgraph.store import open_store
-from filmgraph.store.remote import inject_values, where_brace
+from filmgraph.sparql.text import inject_values, where_brace
 
 INJECTION = 'x" } ; DROP ALL ; #'
 P2 = "Pusher II: With Blood on My Hands"

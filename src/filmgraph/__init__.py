@@ -32,6 +32,7 @@ _EXPORTS = {
     "map_paths": "filmgraph.pipeline",
     "map_record": "filmgraph.mapping",
     "open_store": "filmgraph.store",
+    "SparqlClient": "filmgraph.sparql",
     "read_record": "filmgraph.graph_records",
     # one function per verb (ingest, validate, read, query, export, link, stats), each named apart
     # from its module: `filmgraph.export` the function would be shadowed by the module once imported
@@ -42,6 +43,10 @@ _EXPORTS = {
     "export_store": "filmgraph.export",
     "link_store": "filmgraph.link",
     "store_stats": "filmgraph.stats",
+    "serve_store": "filmgraph.serve",
+    # a resource as the record graphs describe it, and the web app that publishes them
+    "describe_resource": "filmgraph.describe",
+    "create_app": "filmgraph.serve",
     # errors
     "FilmgraphError": "filmgraph.errors",
     "UsageError": "filmgraph.errors",

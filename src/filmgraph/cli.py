@@ -25,26 +25,46 @@ EPILOG = """examples:
   filmgraph export --format turtle -o films.ttl
   filmgraph link --target wikidata --dry-run
   filmgraph stats
+  filmgraph serve --port 8080
 
 The store is ./filmgraph-store unless --store or FILMGRAPH_STORE says otherwise.
 exit codes: 0 ok, 1 data does not conform (or no match), 2 usage or input error."""
 
 
-def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR", default=None,
-                        help="store folder (default: $FILMGRAPH_STORE or ./filmgraph-store)")
+def _store_option(parser: argparse.ArgumentParser, *, endpoint_alias: bool = False) -> None:
+    names = ("--store", "--endpoint") if endpoint_alias else ("--store",)
+    parser.add_argument(*names, dest="store", metavar="DIR|URL", default=None,
+                        help="store folder, or a SPARQL server's http(s):// URL (default: $FILMGRAPH_STORE or "
+                             "./filmgraph-store)" + ("; --endpoint is the same option" if endpoint_alias else ""))
+    parser.add_argument("--auth", metavar="USER:PASS",
+                        help="credentials for a SPARQL server, basic or digest as it asks (default: $FILMGRAPH_AUTH)")
 
 
 def _store_path(args: argparse.Namespace) -> str:
     return args.store or args.settings.store
 
 
-def _open(args: argparse.Namespace, write: bool = False, init: bool = False, lock_timeout: float | None = None):
-    """The store the flags and settings name, with the settings' lock timeout (or `lock_timeout`)."""
+def _open(args: argparse.Namespace, *, write: bool = False, init: bool = False, lock_timeout: float | None = None,
+          **options):
+    """The backend `--store` names (a folder or a server URL), with `--auth` credentials; a folder
+    is opened with the settings' lock timeout (or `lock_timeout`), `init` as `ingest --init` asks."""
+    from filmgraph.errors import UsageError
     from filmgraph.store import open_store
+    from filmgraph.store.base import is_remote
 
+    location = _store_path(args)
+    auth = None
+    if getattr(args, "auth", None):
+        if not is_remote(location):
+            raise UsageError("--auth goes with a SPARQL server (--store http://...)")
+        user, sep, password = args.auth.partition(":")
+        if not sep:
+            raise UsageError("--auth takes USER:PASS")
+        auth = (user, password)
+    if is_remote(location):
+        return open_store(location, write=write, auth=auth, **options)
     timeout = args.settings.lock_timeout if lock_timeout is None else lock_timeout
-    return open_store(_store_path(args), write=write, lock_timeout=timeout, init=init)
+    return open_store(location, write=write, lock_timeout=timeout, init=init)
 
 
 def _err(message: str) -> None:
@@ -59,27 +79,38 @@ def _add_ingest(sub) -> None:
                        epilog="example: filmgraph ingest --store films records/ new/pusher.txt",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     _store_option(p)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
-    p.add_argument("--batch-size", type=int, default=None, metavar="N",
-                   help="records per store transaction (default: $FILMGRAPH_BATCH_SIZE or 500)")
-    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
-    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+    _record_options(p, batch="records per store transaction (default: $FILMGRAPH_BATCH_SIZE or 500)")
     p.add_argument("--init", action="store_true",
                    help="make the store in a folder that already holds other files (refused without it)")
     p.set_defaults(run=_run_ingest)
 
 
-def _run_ingest(args: argparse.Namespace) -> int:
-    from filmgraph.ingest import ingest, ingest_validator, progress_printer
-    from filmgraph.readers import expand_paths
-    from filmgraph.report import render_record, warning_lines
+def _record_options(p: argparse.ArgumentParser, *, batch: str) -> None:
+    """What ingest and map share: the paths, the batch, the mapping, validation and quiet."""
+    p.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders (format by extension)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N", help=batch)
+    p.add_argument("--map", metavar="MAPPING.yaml", help="column mapping for a spreadsheet or dataset (see docs/records.md)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (for trusted bulk loads)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only errors and the summary")
+
+
+def _ingest_setup(args: argparse.Namespace):
+    """The settings, validator and reader options that ingest's and map's flags ask for."""
+    from filmgraph.ingest import ingest_validator
 
     settings = args.settings
     if args.batch_size is not None:
         settings.batch_size = args.batch_size
     options: dict = {"mapping": args.map} if args.map else {}
     validator = None if args.no_validate else ingest_validator(settings)
+    return settings, validator, options
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    from filmgraph.ingest import ingest, progress_printer
+    from filmgraph.readers import expand_paths
+
+    settings, validator, options = _ingest_setup(args)
     skipped: list = []
     files = list(expand_paths(args.paths, skipped))
     with _open(args, write=True, init=args.init) as store:
@@ -93,6 +124,12 @@ def _run_ingest(args: argparse.Namespace) -> int:
                           "already there) and nothing is half-written; run the same command again to resume",)
             raise
     report.warnings[:0] = skipped
+    return _report_ingest(args, report)
+
+
+def _report_ingest(args: argparse.Namespace, report) -> int:
+    from filmgraph.report import render_record, warning_lines
+
     if not args.quiet:
         _print_capped((w.path, f"warning: {w}") for w in report.warnings)
         for checked in report.checked:
@@ -130,6 +167,42 @@ def _print_capped(lines, stream=None) -> None:
     for path, count in seen.items():
         if count > limit:
             print(f"warning: {path}: {count - limit} more warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)", file=stream)
+
+
+# ---- map ----------------------------------------------------------------------------------------
+
+def _add_map(sub) -> None:
+    p = sub.add_parser("map", help="turn records into sorted N-Quads shards, without a store",
+                       description="Read, map and validate records (worker processes, as ingest) and write "
+                                   "sorted N-Quads shards plus manifest.json, for a server's own bulk loader.",
+                       epilog="""examples:
+  filmgraph map records/ -o shards/
+  filmgraph map --map records/mappings/movielens.yaml movies.csv -o shards/ --shard-size 50000
+  oxigraph load --location db --file shards/shard-00000.nq
+
+Cross-record rules see one batch at a time (there is no store to look in).
+exit codes: 0 all mapped, 1 a record did not conform, 2 usage or input error.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _record_options(p, batch="records validated together (default: $FILMGRAPH_BATCH_SIZE or 500)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="an empty folder for the shards")
+    p.add_argument("--shard-size", type=int, default=10_000, metavar="N", help="record graphs per shard (default 10000)")
+    p.set_defaults(run=_run_map)
+
+
+def _run_map(args: argparse.Namespace) -> int:
+    from filmgraph.ingest import ingest, progress_printer
+    from filmgraph.readers import expand_paths
+    from filmgraph.store.shards import ShardWriter
+
+    settings, validator, options = _ingest_setup(args)
+    if validator is not None:
+        check = validator
+        validator = lambda batch, _store: check(batch, None)  # noqa: E731  (no store to look in)
+    files = list(expand_paths(args.paths))
+    with ShardWriter(args.output, shard_size=args.shard_size, stamp=settings.now()) as shards:
+        report = ingest(files, shards, validator=validator, settings=settings, progress=progress_printer(len(files)),
+                        **options)
+    return _report_ingest(args, report)
 
 
 # ---- read ---------------------------------------------------------------------------------------
@@ -191,13 +264,17 @@ def _add_export(sub) -> None:
     p.add_argument("--format", "-f", choices=from_formats, default="nquads",
                    help="turtle and ntriples hold the union of the record graphs; trig, nquads and jsonld keep them (default nquads)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--film", metavar="TITLE|IRI",
+                   help="only this film, as the schema.org Movie object its page embeds (with --format jsonld)")
     p.set_defaults(run=_run_export)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from filmgraph.export import export
+    from filmgraph.export import export, export_film
 
     with _open(args) as store:
+        if args.film is not None:
+            return _write_output(args, lambda out: export_film(store, args.film, args.format, out))
         if args.output:
             tmp = f"{args.output}.partial"
             try:
@@ -210,6 +287,23 @@ def _run_export(args: argparse.Namespace) -> int:
         else:
             export(store, args.format, sys.stdout.buffer)
             sys.stdout.flush()
+    return EXIT_OK
+
+
+def _write_output(args: argparse.Namespace, write: Callable) -> int:
+    """Write to -o FILE (whole or not at all) or to standard output."""
+    if not args.output:
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+        return EXIT_OK
+    tmp = f"{args.output}.partial"
+    try:
+        with open(tmp, "wb") as out:
+            write(out)
+        os.replace(tmp, args.output)
+    except OSError as e:
+        _err(f"cannot write {args.output}: {e.strerror}")
+        return EXIT_INPUT
     return EXIT_OK
 
 
@@ -241,6 +335,7 @@ def _add_link(sub) -> None:
   filmgraph link --target wikidata --contact you@example.org --dry-run > review.tsv
   filmgraph link --target wikidata --decisions review.tsv
   filmgraph link --target wikidata --endpoint http://127.0.0.1:7878/query --type film
+  filmgraph link --store http://127.0.0.1:8890/sparql --target wikidata --dry-run
 
 Edit the decision column of a review table (accept / reject) and pass it with --decisions: it is
 honoured on every later run. The public endpoints need a contact (--contact or FILMGRAPH_CONTACT).
@@ -296,7 +391,7 @@ QUERY_EPILOG = """examples:
   filmgraph query film-cast -p film=Pusher --format csv
   filmgraph query my-question.rq --format json --limit 100
   filmgraph query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }'
-  filmgraph query series-order -p series=Pusher --endpoint http://127.0.0.1:7878/query
+  filmgraph query series-order -p series=Pusher --store http://127.0.0.1:7878/query
 
 People and series match in any spelling (case and accents aside); titles match exactly as the
 records spell them. Find a name by a fragment with: filmgraph query find -p text=...
@@ -307,7 +402,7 @@ def _add_query(sub) -> None:
     p = sub.add_parser("query", help="run a named query, a .rq file or SPARQL text",
                        description="Run SPARQL (SELECT, ASK, CONSTRUCT or DESCRIBE) on the store or on a SPARQL 1.1 endpoint.",
                        epilog=QUERY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _store_option(p)
+    _store_option(p, endpoint_alias=True)
     p.add_argument("query", nargs="?", metavar="NAME|FILE.rq", help="a query from the library (see: filmgraph queries) or a .rq file")
     p.add_argument("--sparql", metavar="TEXT", help="SPARQL text to run instead of a named query")
     p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
@@ -318,28 +413,17 @@ def _add_query(sub) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="stop after N rows (or triples)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="stop a query that runs longer than S seconds (default: $FILMGRAPH_QUERY_TIMEOUT or 30)")
-    p.add_argument("--endpoint", metavar="URL", help="query this SPARQL 1.1 endpoint instead of the store")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="an extra HTTP header for a SPARQL server (repeatable)")
     p.add_argument("--allow-service", action="store_true",
                    help="let a query on the store call other endpoints (SERVICE); refused without it")
-    p.add_argument("--auth", metavar="USER:PASS", help="HTTP basic credentials for --endpoint")
-    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
-                   help="an extra HTTP header for --endpoint (repeatable)")
     p.set_defaults(run=_run_query)
 
 
 def _query_backend(args: argparse.Namespace, timeout: float):
-    """The embedded store, or the endpoint with its credentials and headers."""
+    """The store or server `--store`/`--endpoint` names, with its credentials and headers."""
     from filmgraph.errors import UsageError
-
-    if not args.endpoint:
-        if args.auth or args.header:
-            raise UsageError("--auth and --header go with --endpoint")
-
-        # The timeout covers waiting for a writer's lock too (then the query gets what is left).
-        return _open(args, lock_timeout=timeout if timeout and timeout > 0 else None)
-    if args.store:
-        raise UsageError("give --store or --endpoint, not both")
-    from filmgraph.store.remote import RemoteStore
+    from filmgraph.store.base import is_remote
 
     headers = []
     for item in args.header:
@@ -347,13 +431,14 @@ def _query_backend(args: argparse.Namespace, timeout: float):
         if not sep or not name.strip():
             raise UsageError(f"--header takes 'Name: value', not {item!r}")
         headers.append((name.strip(), value.strip()))
-    auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep:
-            raise UsageError("--auth takes USER:PASS")
-        auth = (user, password)
-    return RemoteStore(args.endpoint, timeout=timeout, headers=headers, auth=auth)
+    if headers and not is_remote(_store_path(args)):
+        raise UsageError("--header goes with a SPARQL server (--store http://...)")
+    if headers:
+        return _open(args, headers=headers, timeout=timeout)
+    if is_remote(_store_path(args)):
+        return _open(args, timeout=timeout)
+    # The timeout covers waiting for a writer's lock too (then the query gets what is left).
+    return _open(args, lock_timeout=timeout if timeout and timeout > 0 else None)
 
 
 def _run_query(args: argparse.Namespace) -> int:
@@ -366,7 +451,9 @@ def _run_query(args: argparse.Namespace) -> int:
     values = query.parse_assignments(args.param)
     query.bind(named, values)
     results.check_format(query.check(named), args.format)
-    if not args.endpoint and not args.allow_service and query.uses_service(named.text):
+    from filmgraph.store.base import is_remote
+
+    if not is_remote(_store_path(args)) and not args.allow_service and query.uses_service(named.text):
         raise UsageError(f"{named.source}: the query calls another endpoint (SERVICE); a query on the store "
                          "makes no outside request unless you give --allow-service")
     timeout = args.settings.query_timeout if args.timeout is None else args.timeout
@@ -446,6 +533,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     from filmgraph.validate import validate_paths
     from filmgraph.validation import choose_engine, validate_store
 
+    from filmgraph.store.base import is_remote
+
     engine = choose_engine(args.settings.shacl_engine)
     location = _store_path(args)
     if not args.paths:
@@ -454,7 +543,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         sys.stdout.write(render(report, args.format))
         return EXIT_OK if report.conforms else EXIT_NONCONFORMING
     options = {"mapping": args.map} if args.map else {}
-    with _open(args) if os.path.isdir(location) else contextlib.nullcontext() as store:
+    with _open(args) if is_remote(location) or os.path.isdir(location) else contextlib.nullcontext() as store:
         found = validate_paths(args.paths, store, engine, args.settings, **options)
     for line in found.unreadable + found.refused_rows:
         _err(line)
@@ -481,14 +570,116 @@ def _run_upgrade(args: argparse.Namespace) -> int:
 
     done, backup = upgrade(_store_path(args))
     print(done + (f"; the store as it was is backed up at {backup}" if backup else ""))
+
+# ---- serve --------------------------------------------------------------------------------------
+
+def _add_serve(sub) -> None:
+    from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
+
+    p = sub.add_parser("serve", help="publish the store as linked data: pages, RDF, SPARQL",
+                       description="Serve the store read-only over HTTP: every minted IRI answers with a page or "
+                                   "RDF (content negotiation), with the records behind each fact; a SPARQL 1.1 "
+                                   "endpoint at /sparql and the named queries at /queries/NAME. `filmgraph ingest` "
+                                   "may write to the store while it runs (docs/serve.md).",
+                       epilog="""examples:
+  filmgraph serve --store films
+  filmgraph serve --port 8000 --base https://films.example.org/
+  curl -H 'Accept: text/turtle' http://127.0.0.1:8080/id/film/pusher-1996
+  curl 'http://127.0.0.1:8080/queries/director-filmography?director=Nicolas%20Winding%20Refn'
+
+IRIs https://w3id.org/filmgraph/id/... answer at BASE/id/...; stop with Ctrl-C.""",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--base", metavar="URL", help="public URL the site is reached at (default http://HOST:PORT/)")
+    p.add_argument("--timeout", type=float, default=SERVE_TIMEOUT, metavar="S",
+                   help=f"stop a SPARQL query after S seconds (default {SERVE_TIMEOUT:g})")
+    p.add_argument("--result-limit", type=int, default=SERVE_RESULT_LIMIT, metavar="N",
+                   help=f"cut query answers at N results, saying so (default {SERVE_RESULT_LIMIT})")
+    p.add_argument("--refresh", type=float, default=SERVE_REFRESH, metavar="S",
+                   help=f"look for new records every S seconds (default {SERVE_REFRESH:g})")
+    p.add_argument("--remember", type=int, default=SERVE_REMEMBER, metavar="N",
+                   help=f"answers (pages, pictures, query results) kept per checkpoint of the store "
+                        f"(default {SERVE_REMEMBER}; 0: none)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes sharing the port (default 1; one per core for heavy use)")
+    p.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from filmgraph.errors import UsageError
+    from filmgraph.serve import serve_store
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be between 0 and 65535")
+    if args.timeout <= 0 or args.result_limit < 1 or args.refresh <= 0 or args.workers < 1 or args.remember < 0:
+        raise UsageError("--timeout and --refresh must be positive, --result-limit and --workers at least 1")
+    if args.base and not args.base.startswith(("http://", "https://")):
+        raise UsageError(f"--base must be an http(s) URL, not {args.base!r}")
+    serve_store(_store_path(args), host=args.host, port=args.port, base=args.base, timeout=args.timeout,
+        result_limit=args.result_limit, interval=args.refresh, workers=args.workers, remember=args.remember,
+        announce=lambda line: print(line, flush=True))
+    return EXIT_OK
+
+
+# ---- reconcile-serve ----------------------------------------------------------------------------
+
+def _add_reconcile_serve(sub) -> None:
+    p = sub.add_parser("reconcile-serve", help="serve the store as a reconciliation service for OpenRefine",
+                       description="Serve the store as a W3C Reconciliation Service (API 0.2): OpenRefine "
+                                   "matches a column of titles or names against the store's films and people. "
+                                   "The service reads the store in a few seconds, then notices ingests and "
+                                   "re-reads it; it holds the store's lock only while reading.",
+                       epilog="examples:\n"
+                              "  filmgraph reconcile-serve --store films --port 8765\n"
+                              "  (in OpenRefine: Reconcile > Start reconciling > Add standard service >\n"
+                              "   http://127.0.0.1:8765/)\n"
+                              "  filmgraph reconcile-serve --view-url 'http://127.0.0.1:8000/id/{{id}}'",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    p.add_argument("--view-url", metavar="TEMPLATE", default=None,
+                   help="where an entity's page is, with {{id}} for its id such as film/pusher-1996 "
+                        "(default: the entity's IRI)")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="the service's public URL, when a proxy puts it elsewhere (default: from each request)")
+    p.set_defaults(run=_run_reconcile_serve)
+
+
+def _run_reconcile_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from filmgraph.errors import UsageError
+    from filmgraph.reconcile import LiveIndex, Options, app
+
+    options = Options()
+    if args.view_url:
+        if "{{id}}" not in args.view_url:
+            raise UsageError(f"--view-url must contain {{{{id}}}}: {args.view_url}")
+        options.view_url = args.view_url
+    import socket
+
+    try:
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {(e.strerror or str(e)).split(' (')[0].lower()} "
+                         f"(choose another --port)") from None
+    service = app(LiveIndex(_store_path(args), wait=args.settings.lock_timeout), options=options,
+                  base_url=args.base_url)
+    print(f"filmgraph: reconciliation service for {_store_path(args)} at http://{args.host}:{args.port}/",
+          file=sys.stderr)
+    uvicorn.run(service, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 
 # ---- main ---------------------------------------------------------------------------------------
 
 # In the order of the data flow, as `filmgraph --help` lists them.
-VERBS: list[Callable] = [_add_read, _add_ingest, _add_validate, _add_query, _add_queries, _add_export, _add_link, _add_stats,
-                         _add_upgrade]
+VERBS: list[Callable] = [_add_read, _add_ingest, _add_map, _add_validate, _add_query, _add_queries, _add_export,
+                         _add_link, _add_stats, _add_serve, _add_reconcile_serve, _add_upgrade]
 
 
 def build_parser() -> argparse.ArgumentParser:

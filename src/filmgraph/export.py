@@ -5,11 +5,11 @@ the same quads export the same bytes. Turtle and N-Triples hold one graph: they 
 of the record graphs. JSON-LD is compacted with ontology/context.jsonld, film by film, so that
 each film reads as a schema.org Movie object a web page could embed.
 
-From the embedded store (a backend declaring `native-dump`) the statements never pass through
-Python one by one: pyoxigraph dumps them graph by graph, on as many threads as there are cores
-(the dump releases the GIL and reading the on-disk store is its cost), to a temporary file, and a
-byte-wise external sort (`LC_ALL=C sort`, bounded memory) orders them; UTF-8 byte order is code
-point order, so the result is the same as sorting the strings (docs/performance.md).
+From a store (a backend declaring `dump`) the statements arrive as unsorted lines, written by the
+backend's own fastest path (the embedded store dumps in Rust on every core; a SPARQL server is
+paged through with every count checked), to a temporary file, and a byte-wise external sort
+(`LC_ALL=C sort`, bounded memory) orders them; UTF-8 byte order is code point order, so the result
+is the same as sorting the strings, and the same on every backend (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -55,16 +54,17 @@ def sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 
 
 def export(source: Any, fmt: str, output: IO[bytes]) -> None:
-    """Write a store (a Backend) or any iterable of quads in `fmt`, sorted, to `output`. A backend
-    that declares `native-dump` is dumped in Rust; anything else is read quad by quad."""
-    from filmgraph.store.base import NATIVE_DUMP
+    """Write a store (a Backend) or any iterable of quads in `fmt`, sorted, to `output`."""
+    from filmgraph.store.base import DUMP, Backend
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if NATIVE_DUMP in getattr(source, "capabilities", ()):
-        _export_store(source.oxigraph, fmt, output)
+    if isinstance(source, Backend):
+        if not source.can(DUMP):
+            raise source._unsupported(DUMP, "be exported")
+        _export_store(source, fmt, output)
         return
-    quads = source.quads() if callable(getattr(source, "quads", None)) else source
+    quads = source
     if fmt == "jsonld":
         write_jsonld(quads, output)
     elif fmt == "nquads":
@@ -83,14 +83,14 @@ def export(source: Any, fmt: str, output: IO[bytes]) -> None:
 SORT_MEMORY = "512M"
 
 
-def _export_store(store: ox.Store, fmt: str, output: IO[bytes]) -> None:
+def _export_store(store: Any, fmt: str, output: IO[bytes]) -> None:
     if fmt == "jsonld":
         write_jsonld_graphs(store, output)
         return
     with tempfile.TemporaryDirectory(prefix="filmgraph-export-") as tmp:
         dumped = os.path.join(tmp, "dump")
         with open(dumped, "wb") as f:
-            dump_lines(store, f, quads=fmt in ("nquads", "trig"))
+            store.dump_lines(f, quads=fmt in ("nquads", "trig"))
         if fmt in ("nquads", "ntriples"):
             _sort_lines(dumped, tmp, output, unique=fmt == "ntriples")
             return
@@ -99,38 +99,6 @@ def _export_store(store: ox.Store, fmt: str, output: IO[bytes]) -> None:
             _sort_lines(dumped, tmp, f, unique=fmt == "turtle")
         source = ox.RdfFormat.N_QUADS if fmt == "trig" else ox.RdfFormat.N_TRIPLES
         ox.serialize(ox.parse(path=ordered, format=source), output, _OX_FORMAT[fmt], prefixes=TURTLE_PREFIXES)
-
-
-def dump_lines(store: ox.Store, output: IO[bytes], *, quads: bool, threads: int | None = None) -> None:
-    """Every statement of the store as one line, unsorted: N-Quads, or with `quads=False` the
-    N-Triples of the union (a triple in several graphs repeats; `sort -u` folds it). Graphs are
-    dumped on `threads` threads, each writing whole graphs."""
-    graphs: list = [ox.DefaultGraph(), *store.named_graphs()]
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def work(part: list) -> None:
-        try:
-            for graph in part:
-                if failures:
-                    return
-                text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-                if quads and isinstance(graph, ox.NamedNode):
-                    # A raw newline never occurs inside an N-Triples line, so each " .\n" ends a statement.
-                    text = text.replace(b" .\n", f" {graph} .\n".encode())
-                with lock:
-                    output.write(text)
-        except BaseException as e:  # raised again in the caller's thread, where it can be reported
-            failures.append(e)
-
-    count = max(1, min(threads or os.cpu_count() or 1, len(graphs)))
-    workers = [threading.Thread(target=work, args=(graphs[i::count],)) for i in range(count)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if failures:
-        raise failures[0]
 
 
 def _sort_lines(path: str, tmp: str, output: IO[bytes], *, unique: bool) -> None:
@@ -313,21 +281,12 @@ def write_jsonld(quads: Iterable[ox.Quad], output: IO[bytes]) -> None:
     _write_jsonld_documents(jsonld_documents(quads), output)
 
 
-def store_graphs(store: ox.Store) -> Iterator[tuple[str, list[ox.Triple]]]:
-    """The store's graphs in name order (the default graph, if not empty, first), read one by one."""
-    default = [q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
-    if default:
-        yield "", default
-    for name in sorted(g.value for g in store.named_graphs()):
-        yield name, [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))]
-
-
-def write_jsonld_graphs(store: ox.Store, output: IO[bytes]) -> None:
+def write_jsonld_graphs(store: Any, output: IO[bytes]) -> None:
     """JSON-LD from a store holding only one record graph in memory at a time."""
     compactor = _Compactor(context())
 
     def documents() -> Iterator[dict[str, Any]]:
-        for graph, triples in store_graphs(store):
+        for graph, triples in store.graphs():
             nodes = _node_objects(triples, compactor)
             yield {"@id": compactor.iri(graph), "@graph": nodes} if graph else {"@graph": nodes}
 
@@ -344,4 +303,27 @@ def _write_jsonld_documents(docs: Iterable[dict[str, Any]], output: IO[bytes]) -
             output.write(b",\n")
         output.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1).encode())
     output.write(b"\n]\n}\n")
+
+
+
+def export_film(source: Any, film: str, fmt: str, output: IO[bytes]) -> None:
+    """One film, named by title or IRI, as the schema.org Movie object `filmgraph serve` embeds in
+    its page (describe.py); a title that names several films is refused with their IRIs."""
+    from filmgraph.describe import describe_resource, find_films, movie
+
+    if fmt != "jsonld":
+        raise UsageError("--film prints a schema.org Movie object: use it with --format jsonld")
+    from filmgraph.store.base import NATIVE_DUMP
+
+    if NATIVE_DUMP not in getattr(source, "capabilities", ()):
+        raise UsageError("--film needs the embedded store")
+    store = source.oxigraph
+    found = find_films(store, film)
+    if not found:
+        raise UsageError(f"no film in the store is called {film!r} (titles match in any case and accents, "
+                         "with or without the year; find one with: filmgraph query find -p text=...)")
+    if len(found) > 1:
+        raise UsageError(f"{film!r} names {len(found)} films; give one IRI: {', '.join(found)}")
+    desc = describe_resource(store, found[0])
+    output.write(json.dumps(movie(desc), ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n")
 

@@ -28,7 +28,7 @@ from filmgraph.mapping import MappedRecord
 from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.record import ReaderWarning
 from filmgraph.settings import Limits, Settings
-from filmgraph.store.base import Backend, WriteStats
+from filmgraph.store.base import BULK_LOAD, OPTIMIZE, Backend, WriteStats
 from filmgraph.validation import RecordReport, choose_engine, validate_batch
 
 __all__ = ["IngestReport", "Validator", "ingest", "ingest_validator", "progress_printer"]
@@ -178,7 +178,7 @@ def ingest(
         e.landed = report.written.added + report.written.replaced - (len(bulk.waiting) if bulk else 0)
         e.unchanged = report.written.unchanged
         raise
-    if bulk and bulk.loaded and hasattr(store, "optimize"):
+    if bulk and bulk.loaded and store.can(OPTIMIZE):
         store.optimize()
     return report
 
@@ -207,11 +207,8 @@ def _whole() -> Iterator[None]:
 
 
 def _can_bulk_load(store: Backend) -> bool:
-    """The bulk loader is for a first load: an empty local store that offers it."""
-    from filmgraph.store.base import BULK_LOAD
-
-    return (BULK_LOAD in getattr(store, "capabilities", ()) and hasattr(store, "bulk_add")
-            and hasattr(store, "is_empty") and store.is_empty())
+    """The bulk loader is for a first load: an empty store that offers it."""
+    return store.can(BULK_LOAD) and store.is_empty()
 
 
 class _BulkWriter:

@@ -20,6 +20,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 from filmgraph import codes, identity
 from filmgraph.record import FilmRecord, SeriesRef
 from filmgraph.settings import Settings
+from filmgraph.sparql.text import BAD_IRI, escape
 from filmgraph.terms import FG, MEDIUM, PROV, RDF_TYPE, SDO, XSD
 
 _TYPE = f"<{RDF_TYPE}>"
@@ -30,21 +31,12 @@ _XSD_DURATION = f"<{XSD}duration>"
 _XSD_DATETIME = f"<{XSD}dateTime>"
 _TRUE = f'"true"^^<{XSD}boolean>'
 
-# What N-Triples escapes in a literal, as pyoxigraph writes it (so hashes match its `str()`).
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
-
-
-def _escape(match: re.Match) -> str:
-    c = match[0]
-    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
 
 
 def _lit(value: str, datatype: str | None = None) -> str:
     """A literal in N-Triples; `datatype` is an IRI already in angle brackets."""
-    text = _NEEDS_ESCAPE.sub(_escape, value) if _NEEDS_ESCAPE.search(value) else value
+    text = escape(value)
     return f'"{text}"^^{datatype}' if datatype else f'"{text}"'
 
 
@@ -56,7 +48,7 @@ def _lang(value: str, language: str) -> str:
 
 def _n(iri: str) -> str:
     """An IRI in angle brackets; refuses what pyoxigraph's NamedNode would refuse outright."""
-    if _BAD_IRI.search(iri):
+    if BAD_IRI.search(iri):
         raise ValueError(f"invalid IRI {iri!r}")
     return f"<{iri}>"
 

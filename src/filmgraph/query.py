@@ -22,15 +22,14 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
 from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
-from filmgraph.store.remote import inert_service as _inert
-from filmgraph.store.remote import inject_values, uses_service
+from filmgraph.sparql.text import inject_values, query_form, uses_service
 from filmgraph.terms import SDO, XSD
 
 PARAM_TYPES = {
@@ -49,7 +48,6 @@ PARAM_TYPES = {
 _HEADER = re.compile(r"#\s*(title|description|param)\s*:\s*(.*)$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"#\s{2,}(\S.*)$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_POSITION = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
 _YEAR = re.compile(r"-?\d{4}")
 
 T = TypeVar("T")
@@ -288,40 +286,7 @@ def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[str, Any]:
 
 def check(query: NamedQuery) -> str:
     """`select`, `ask` or `graph`; a syntax error names the file, line and column."""
-    return _form(query.text, query.source)
-
-
-@lru_cache(maxsize=256)
-def _form(text: str, source: str) -> str:
-    """Remembered per text: parsing costs about as much as a point query itself. Checked on an
-    empty store with SERVICE made inert (`_inert`), so the check never executes anything outside."""
-    try:
-        result = ox.Store().query(_inert(text))
-    except SyntaxError as e:
-        message = str(e)
-        m = _POSITION.match(message)
-        if m:
-            detail = " ".join(m.group(3).split())
-            if len(detail) > 160:  # the parser lists every character class it would have taken
-                detail = detail[:157] + "..."
-            line, column = _clamp(text, int(m.group(1)), int(m.group(2)))
-            raise QueryError(f"{source}:{line}:{column}: {detail}") from None
-        raise QueryError(f"{source}: {message}") from None
-    if isinstance(result, ox.QueryBoolean):
-        return "ask"
-    return "select" if isinstance(result, ox.QuerySolutions) else "graph"
-
-
-def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
-    """The parser reports the furthest point it reached, which may be past the trailing blank lines:
-    point at the end of the last line with text instead."""
-    lines = text.splitlines()
-    tail = "\n".join(lines[line - 1:])[column - 1:] if line <= len(lines) else ""
-    if tail.strip():
-        return line, column
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return (len(lines), len(lines[-1].rstrip()) + 1) if lines else (line, column)
+    return query_form(query.text, query.source)
 
 
 def with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:

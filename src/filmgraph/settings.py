@@ -15,6 +15,13 @@ ONTOLOGY_IRI = "https://w3id.org/filmgraph/ontology#"
 SHACL_ENGINES = ("pyshacl", "rust")
 DEFAULT_QUERY_TIMEOUT = 30.0
 
+# `filmgraph serve` defaults (docs/serve.md); each has a flag of the same name.
+SERVE_TIMEOUT = 10.0  # seconds a SPARQL query may run
+SERVE_RESULT_LIMIT = 10_000  # rows or triples in one answer; a cut answer says so
+SERVE_REFRESH = 1.0  # seconds between looks for new records
+SERVE_REMEMBER = 4096  # answers kept per checkpoint of the store
+SERVE_MAX_BODY = 1 << 20  # bytes in a request body
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
@@ -53,6 +60,12 @@ class Settings:
     """Records per store transaction (and per validation batch) during ingest."""
     source_date_epoch: str = field(default_factory=lambda: _env("SOURCE_DATE_EPOCH", ""))
     """Seconds since 1970 to stamp ingests with instead of now (reproducible builds' convention)."""
+    request_deadline: float = field(default_factory=lambda: _number("FILMGRAPH_REQUEST_DEADLINE", "600"))
+    """Seconds one HTTP request to a SPARQL server may take in all, answer included."""
+    max_response_bytes: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_RESPONSE_BYTES", str(1 << 30), int))
+    """The largest answer read from a SPARQL server, in bytes."""
+    auth: str = field(default_factory=lambda: _env("FILMGRAPH_AUTH", ""))
+    """USER:PASS for a SPARQL server given as --store (basic, or digest when asked); never printed."""
     limits: "Limits" = field(default_factory=lambda: Limits())
     """Bounds on what one input may cost (docs/reliability.md)."""
 

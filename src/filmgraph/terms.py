@@ -55,7 +55,7 @@ SDO = _Closed(
     name alternateName dateCreated duration director author actor characterName
     isPartOf position countryOfOrigin inLanguage subtitleLanguage releasedEvent startDate
     location publishedBy contentRating ratingValue ratingExplanation identifier sameAs character
-    producer musicBy award
+    producer musicBy award birthDate
     """,
 )
 

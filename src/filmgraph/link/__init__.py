@@ -1,7 +1,7 @@
 """Linking: our films and people to the same things in Wikidata, DBpedia and IMDb, with explainable scores.
 
     profile.py     the target's classes and properties, from the ontology's alignments
-    client.py      a polite, cached SPARQL 1.1 client
+    targets.py     a target held in memory (remote targets go through filmgraph.sparql)
     candidates.py  our entities from the store; label candidates from the target
     scoring.py     the scoring rules
     linker.py      films first, then people through their films; the links graph
@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
-from filmgraph.link.client import LocalTarget, SparqlClient
 from filmgraph.link.linker import LINKS_GRAPH, LinkRun, link, write_links
 from filmgraph.link.profile import Profile, load_profile
 from filmgraph.link.report import read_decisions, review_table, summary
+from filmgraph.link.targets import LocalTarget
 from filmgraph.settings import Settings
+from filmgraph.sparql.client import SparqlClient
 
-__all__ = ["LINKS_GRAPH", "LinkRun", "LocalTarget", "Profile", "SparqlClient", "link", "load_profile",
+__all__ = ["LINKS_GRAPH", "LinkRun", "LocalTarget", "Profile", "link", "load_profile",
            "read_decisions", "review_table", "summary", "write_links", "open_client"]
 
 

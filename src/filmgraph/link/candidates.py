@@ -3,7 +3,7 @@
 Candidates come from label matches: exact labels (with the spelling, article and case variants a
 title commonly has, in each label language) in VALUES queries; then, for films still without a
 candidate, a folded scan whose regular expression tolerates case, diacritics and punctuation.
-Everything is standard SPARQL 1.1; values reach the query text only through `client.literal`.
+Everything is standard SPARQL 1.1; values reach the query text only through `sparql.text.literal`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from filmgraph.identity import nfc
-from filmgraph.link.client import iri, literal
 from filmgraph.link.profile import Profile
 from filmgraph.link.scoring import TargetFilm, words
+from filmgraph.sparql.text import iri, literal
 from filmgraph.terms import FG, SDO
 
 BATCH = 150

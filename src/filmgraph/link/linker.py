@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 
 from filmgraph.link import candidates as cand
-from filmgraph.link.client import literal
 from filmgraph.link.profile import Profile
 from filmgraph.link.scoring import (
     MARGIN, MIN_SCORE, NAME_MATCH, Scored, TargetFilm, best_name_similarity, decide, score_film, score_person)
+from filmgraph.sparql.text import literal
 from filmgraph.settings import BASE_IRI
 from filmgraph.terms import FG, OWL, PROV, RDF, SDO, WD, XSD
 
@@ -282,23 +282,24 @@ def merged_links(store, run: LinkRun, types: tuple[str, ...], generated_at: str)
     import pyoxigraph as ox
 
     mine = f"{BASE_IRI}link/{run.profile.name}/"
-    rows = list(store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{LINKS_GRAPH}> {{ ?s ?p ?o }} }}", union=False))
-    subject_of: dict[str, str] = {r["s"].value: r["o"].value for r in rows if r["p"].value == RDF + "subject"}
+    # Read whole (a server's row cap is paged past and checked), never through one capped SELECT.
+    rows = store.graph_triples(LINKS_GRAPH)
+    subject_of: dict[str, str] = {t.subject.value: t.object.value for t in rows if t.predicate.value == RDF + "subject"}
     kept = []
-    for r in rows:
-        s = r["s"].value
+    for t in rows:
+        s = t.subject.value
         if not s.startswith(f"{BASE_IRI}link/"):
             continue
         root = s.split("/part/", 1)[0]
         if root.startswith(mine) and _kind(subject_of.get(root, "")) in types:
             continue
-        kept.append(ox.Triple(r["s"], r["p"], r["o"]))
+        kept.append(t)
     asserted = []
     kept_nodes = {t.subject.value for t in kept}
     by_node: dict[str, dict[str, ox.NamedNode]] = {}
-    for r in rows:
-        if r["s"].value in kept_nodes and r["p"].value in (RDF + "subject", RDF + "predicate", RDF + "object"):
-            by_node.setdefault(r["s"].value, {})[r["p"].value] = r["o"]
+    for t in rows:
+        if t.subject.value in kept_nodes and t.predicate.value in (RDF + "subject", RDF + "predicate", RDF + "object"):
+            by_node.setdefault(t.subject.value, {})[t.predicate.value] = t.object
     for parts in by_node.values():
         p = parts[RDF + "predicate"]
         preds = [p, ox.NamedNode(SDO.sameAs)] if p.value == OWL + "sameAs" else [p]

@@ -8,7 +8,6 @@ alignment gives the target term. Adding a target is adding a YAML file, not Pyth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,10 +15,10 @@ import yaml
 
 from filmgraph.errors import UsageError
 from filmgraph.resources import data_dir, data_file
+from filmgraph.sparql.text import is_iri
 from filmgraph.terms import PREFIXES, SKOS
 
 _REQUIRED_ROLES = ("film", "person", "director", "cast", "date")
-_SAFE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,7 @@ def _expand(curie: str) -> str:
 
 def _iri(value: str, where: str) -> str:
     """Profile IRIs end up in query text: refuse anything that is not a plain IRI."""
-    if not _SAFE_IRI.match(value):
+    if not is_iri(value):
         raise UsageError(f"{where}: {value!r} is not an IRI")
     return value
 

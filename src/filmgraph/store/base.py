@@ -1,18 +1,33 @@
-"""The store interface every backend implements, and the factory that picks one by location."""
+"""The store interface every backend implements, and the factory that picks one by location.
+
+Every operation ingest, export, validate and link need is declared here, each behind a capability
+flag; a backend that lacks one inherits the method that says so in a clear `StoreError`, so a
+caller asks `backend.can(X)` and never tests a backend's class or attributes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, Any
+
+from filmgraph.errors import StoreError
 
 # Capability flags a backend declares.
 LOCAL = "local"
+"""The store is a folder on this machine, locked by filmgraph itself."""
 TRANSACTIONS = "transactions"
+"""A batch of records lands whole or not at all (remote servers: each record graph whole)."""
+QUERY = "query"
+"""SPARQL queries (`query`), and reading graphs back (`quads`, `graph_triples`, `graphs`)."""
+WRITE = "write"
+"""Replace or remove record graphs and derived graphs (`replace_graphs`, `remove_graphs`, `replace_graph`)."""
 BULK_LOAD = "bulk-load"
-UPDATE = "update"
-# The backend hands its pyoxigraph store (`.oxigraph`) to exporters, which dump it in Rust.
-NATIVE_DUMP = "native-dump"
+"""A fast first load into an empty store (`is_empty`, `bulk_add`)."""
+DUMP = "dump"
+"""Every statement as N-Quads or N-Triples lines, complete (`dump_lines`): the export's input."""
+OPTIMIZE = "optimize"
+"""Compaction after a bulk load (`optimize`)."""
 
 
 @dataclass(slots=True)
@@ -34,34 +49,79 @@ class WriteStats:
         return self
 
 
-class Backend(Protocol):
-    capabilities: frozenset[str]
+class Backend:
+    """The operations, each raising a clear StoreError unless the backend declares its capability."""
 
-    def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
-        """Write each mapped record as its named graph, replacing what the graph held; atomic per call."""
+    capabilities: frozenset[str] = frozenset()
+    location: str = ""
 
-    def remove_graphs(self, graphs: Iterable[str]) -> int: ...
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def _unsupported(self, capability: str, what: str) -> StoreError:
+        return StoreError(f"{self.location} cannot {what} (the backend does not offer {capability!r})")
+
+    # ---- reading ------------------------------------------------------------------------------
 
     def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
-        """Run SPARQL; `substitutions` bind variables to RDF terms (never pasted into the text)."""
+        """Run SPARQL; `substitutions` bind variables to RDF terms (never pasted into the text as SPARQL)."""
+        raise self._unsupported(QUERY, "answer queries")
 
-    def quads(self) -> Iterator[Any]: ...
+    def quads(self) -> Iterator[Any]:
+        raise self._unsupported(QUERY, "list its statements")
 
-    def named_graphs(self) -> list[str]: ...
+    def named_graphs(self) -> list[str]:
+        raise self._unsupported(QUERY, "list its graphs")
 
-    def dump(self, output: IO[bytes], rdf_format: Any) -> None: ...
+    def graph_triples(self, graph: str) -> list[Any]:
+        """Every triple of one named graph (complete: a server's row caps are paged past and checked)."""
+        raise self._unsupported(QUERY, "read a graph")
 
-    def close(self) -> None: ...
+    def graphs(self) -> Iterator[tuple[str, list[Any]]]:
+        """Each graph with its triples in name order, the default graph ("") first when not empty,
+        one graph in memory at a time."""
+        raise self._unsupported(QUERY, "read its graphs")
 
-    def __enter__(self) -> "Backend": ...
+    def dump_lines(self, output: IO[bytes], *, quads: bool) -> None:
+        """Every statement as one line, unsorted: N-Quads, or with `quads=False` the N-Triples of the
+        union (a triple in several graphs repeats; the export's sort folds it)."""
+        raise self._unsupported(DUMP, "dump its statements")
 
-    def __exit__(self, *exc: object) -> None: ...
+    # ---- writing ------------------------------------------------------------------------------
+
+    def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
+        """Write each mapped record as its named graph, replacing what the graph held; a record whose
+        content hash the store already holds is left alone."""
+        raise self._unsupported(WRITE, "write record graphs")
+
+    def remove_graphs(self, graphs: Iterable[str]) -> int:
+        raise self._unsupported(WRITE, "remove graphs")
+
+    def replace_graph(self, graph: str, triples: Iterable[Any]) -> int:
+        """Make one named graph hold exactly `triples` (a derived graph such as the links graph)."""
+        raise self._unsupported(WRITE, "write a graph")
+
+    def is_empty(self) -> bool:
+        raise self._unsupported(BULK_LOAD, "say whether it is empty")
+
+    def bulk_add(self, records: Iterable[Any]) -> WriteStats:
+        """New record graphs by the fastest path the store has; for a first load into an empty store."""
+        raise self._unsupported(BULK_LOAD, "bulk load")
+
+    def optimize(self) -> None:
+        raise self._unsupported(OPTIMIZE, "optimise")
+
+    # ---- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release what the backend holds (a lock, a connection)."""
+
+    def __enter__(self) -> "Backend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def open_store(location: str, *, write: bool = False, lock_timeout: float | None = None,
-               init: bool = False) -> Backend:
-    """An embedded store at `location` (a folder); `write` takes the writer's lock; `init` lets a
-    store be made in a folder that holds other files."""
-    from filmgraph.store.embedded import EmbeddedStore
-
-    return EmbeddedStore(location, write=write, lock_timeout=lock_timeout, init=init)
+def is_remote(location: str) -> bool:
+    return location.startswith(("http://", "https://"))

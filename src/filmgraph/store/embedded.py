@@ -15,6 +15,7 @@ import errno
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -22,7 +23,8 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import VERSION, Settings
-from filmgraph.store.base import BULK_LOAD, LOCAL, NATIVE_DUMP, TRANSACTIONS, UPDATE, WriteStats
+from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
+                                  WriteStats)
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
 
@@ -99,8 +101,8 @@ def _fault(location: str, error: BaseException, doing: str) -> StoreError:
     return StoreError(f"{doing} the store at {location} failed: {why}")
 
 
-class EmbeddedStore:
-    capabilities = frozenset({LOCAL, TRANSACTIONS, BULK_LOAD, UPDATE, NATIVE_DUMP})
+class EmbeddedStore(Backend):
+    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE})
 
     def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None,
                  init: bool = False):
@@ -174,7 +176,7 @@ class EmbeddedStore:
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The underlying pyoxigraph store, for callers that need its own API (bulk paths, pyshacl)."""
+        """The underlying pyoxigraph store, for this room, tests and benchmarks; the verbs speak `Backend`."""
         return self._store
 
     def __enter__(self) -> "EmbeddedStore":
@@ -299,8 +301,21 @@ class EmbeddedStore:
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
 
-    def dump(self, output: IO[bytes], rdf_format: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> None:
-        self._store.dump(output, rdf_format, prefixes=prefixes)
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def graphs(self) -> Iterator[tuple[str, list[ox.Triple]]]:
+        default = [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+        if default:
+            yield "", default
+        for name in self.named_graphs():
+            yield name, self.graph_triples(name)
+
+    def dump_lines(self, output: IO[bytes], *, quads: bool, threads: int | None = None) -> None:
+        """The statements never pass through Python one by one: pyoxigraph dumps whole graphs, on as
+        many threads as there are cores (the dump releases the GIL and reading the on-disk store is
+        its cost)."""
+        dump_lines(self._store, output, quads=quads, threads=threads)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -317,6 +332,37 @@ class EmbeddedStore:
     def is_empty(self) -> bool:
         """True when the store holds no quad; unlike `len`, which counts them all, it reads one."""
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+
+def dump_lines(store: ox.Store, output: IO[bytes], *, quads: bool, threads: int | None = None) -> None:
+    """`EmbeddedStore.dump_lines` over a pyoxigraph store; a failure on a dump thread is raised again
+    in the caller's thread, where it can be reported."""
+    graphs: list = [ox.DefaultGraph(), *store.named_graphs()]
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def work(part: list) -> None:
+        try:
+            for graph in part:
+                if failures:
+                    return
+                text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                if quads and isinstance(graph, ox.NamedNode):
+                    # A raw newline never occurs inside an N-Triples line, so each " .\n" ends a statement.
+                    text = text.replace(b" .\n", f" {graph} .\n".encode())
+                with lock:
+                    output.write(text)
+        except BaseException as e:
+            failures.append(e)
+
+    count = max(1, min(threads or os.cpu_count() or 1, len(graphs)))
+    workers = [threading.Thread(target=work, args=(graphs[i::count],)) for i in range(count)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
 
 
 def _size(mapped: Any) -> int:

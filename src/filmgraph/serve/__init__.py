@@ -1,0 +1,90 @@
+"""`filmgraph serve`: the store published as linked data, read-only.
+
+Dereferenceable IRIs with content negotiation, pages people read (with the records behind every
+fact), pictures, a SPARQL 1.1 Protocol endpoint and the named queries; it reads private checkpoints
+of the store so that `filmgraph ingest` can write while it runs (snapshots.py, docs/serve.md).
+"""
+
+from __future__ import annotations
+
+from filmgraph.errors import UsageError
+from filmgraph.serve.app import create_app
+from filmgraph.serve.snapshots import Snapshots
+from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
+
+__all__ = ["create_app", "from_environment", "serve_store"]
+
+
+def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
+        timeout: float = SERVE_TIMEOUT, result_limit: int = SERVE_RESULT_LIMIT, interval: float = SERVE_REFRESH,
+        workers: int = 1, remember: int = SERVE_REMEMBER, announce=print) -> None:
+    """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
+    uvicorn runs that many processes on one socket, each reading its own checkpoint."""
+    from urllib.parse import urlsplit
+
+    import uvicorn
+
+    url_host = f"[{host}]" if ":" in host else host
+    local = f"http://{url_host}:{port}" + ((urlsplit(base).path or "/") if base else "/")
+    settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
+                "interval": interval, "remember": remember}
+    line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
+               "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
+               "h11_max_incomplete_event_size": 64 * 1024}
+    # Check here, where a failure is one line on standard error, what uvicorn would report with a
+    # traceback: that the store reads (a checkpoint is taken and kept) and that the port is free.
+    snapshots = Snapshots(store, interval=interval, answers=remember)
+    try:
+        sock = _listen(host, port)
+    except BaseException:
+        snapshots.close()
+        raise
+    if workers > 1:
+        import json
+        import os
+
+        sock.close()
+        snapshots.close()
+        os.environ[CONFIG_VARIABLE] = json.dumps(settings)
+        announce(line)
+        uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
+        return
+    server = uvicorn.Server(uvicorn.Config(create_app(**settings, snapshots=snapshots), **options))
+    original = server.startup
+
+    async def startup(sockets=None):
+        await original(sockets=sockets)
+        if server.started:
+            announce(line)
+
+    server.startup = startup
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int):
+    """A listening socket on host:port, or a usage error saying why not."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+CONFIG_VARIABLE = "FILMGRAPH_SERVE_CONFIG"
+
+
+def from_environment():
+    """The app of one worker process, configured by `run` through the environment."""
+    import json
+    import os
+
+    return create_app(**json.loads(os.environ[CONFIG_VARIABLE]))

@@ -1,0 +1,433 @@
+"""The Starlette application: dereferenceable IRIs, pages, pictures, the SPARQL endpoint.
+
+URL layout under the base (docs/serve.md): `id/<kind>/<key>` answers for the IRI
+`https://w3id.org/filmgraph/id/<kind>/<key>` (content negotiation, or a `.html .ttl .jsonld .nt
+.nq .trig` suffix); `id/series/<key>/timeline.svg`, `id/series/<key>/cast.svg` and
+`id/person/<key>/timeline.svg` are pictures; `search?q=`, `sparql`, `queries/<name>` and
+`static/` are what they say. `create_app(..., routes=[...])` adds routes (such as a
+Reconciliation service mounted at `/reconcile`) beside these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+import pyoxigraph as ox
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from filmgraph import query as fq
+from filmgraph.describe import describe_resource, kind_of, label_from_iri, movie
+from filmgraph.errors import StoreError, UsageError
+from filmgraph.serve import charts, endpoint, views
+from filmgraph.serve.negotiation import choose
+from filmgraph.serve.snapshots import Snapshot, Snapshots
+from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT,
+                                SERVE_TIMEOUT)
+from filmgraph.terms import FG, PREFIXES
+
+HERE = Path(__file__).resolve().parent
+RDF_TYPES = {
+    "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
+    "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
+    "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"),
+    "application/n-quads": (ox.RdfFormat.N_QUADS, "nq"),
+    "application/trig": (ox.RdfFormat.TRIG, "trig"),
+    "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf"),
+}
+OFFERS = ["text/html", *RDF_TYPES]
+SUFFIXES = {"html": "text/html", **{ext: media for media, (_, ext) in RDF_TYPES.items()}}
+# Prefixes for Turtle, TriG and JSON-LD answers (minted IRIs read well as `id:film/...`).
+RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
+# Formats that keep which record graph states each statement.
+QUAD_TYPES = {"application/n-quads", "application/trig"}
+
+
+class Config:
+    """What `filmgraph serve` was started with."""
+
+    def __init__(self, store: str, base: str, timeout: float, result_limit: int, max_body: int, interval: float):
+        self.store = store
+        self.base = base if base.endswith("/") else base + "/"
+        self.prefix = urlsplit(self.base).path or "/"
+        self.timeout = timeout
+        self.result_limit = result_limit
+        self.max_body = max_body
+        self.interval = interval
+
+
+def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
+               result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
+               remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = (),
+               snapshots: Snapshots | None = None, reconcile: bool = True) -> Starlette:
+    """The read-only site for the store at `store`, answering under `base`; `routes` are added as
+    they are (mount another app with `Mount("/reconcile", app=...)`). `snapshots` is a first
+    checkpoint already taken; without one it is taken when the app starts. With `reconcile`, the
+    OpenRefine reconciliation service answers at `/reconcile/`, its view URL on these pages."""
+    config = Config(store, base, timeout, result_limit, max_body, interval)
+    if not os.path.isdir(store):
+        raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
+    limits = endpoint.Limits(timeout, result_limit)
+    site = Site(config, limits)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        # The first checkpoint is taken here, in the serving process, and removed when it stops.
+        site.snapshots = snapshots or await run_in_threadpool(
+            lambda: Snapshots(store, interval=interval, answers=remember))
+        site.snapshots.start()
+        try:
+            yield
+        finally:
+            site.snapshots.close()
+
+    own = site.routes()
+    if reconcile:
+        own.append(Mount("/reconcile", app=_LazyReconcile(store, base)))
+    if config.prefix != "/":
+        own = [Mount(config.prefix.rstrip("/"), routes=own)]
+    app = Starlette(routes=[*routes, *own], lifespan=lifespan,
+                    middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                                           allow_headers=["Accept", "Content-Type"],
+                                           expose_headers=["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"])])
+    app.state.site = site
+    return app
+
+
+class _LazyReconcile:
+    """The reconciliation app, built on its first request: its index reads the whole store, which
+    the pages never need, so a server nobody reconciles against never pays for it."""
+
+    def __init__(self, store: str, base: str):
+        self.store, self.base = store, base
+        self._app = None
+        self._building = threading.Lock()
+
+    def _make(self):
+        from filmgraph.reconcile import Options
+        from filmgraph.reconcile import app as reconcile_app
+
+        with self._building:
+            if self._app is None:
+                self._app = reconcile_app(self.store, options=Options(view_url=self.base.rstrip("/") + "/id/{{id}}"))
+        return self._app
+
+    async def __call__(self, scope, receive, send) -> None:
+        app = self._app or await run_in_threadpool(self._make)
+        await app(scope, receive, send)
+
+
+def _jsonld_script(obj: dict[str, Any]) -> Markup:
+    """JSON for a <script> element: `<`, `>` and `&` escaped so no text in the data can end it."""
+    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+class Site:
+    """The handlers, with what they share: settings, limits, templates and the store's checkpoints."""
+
+    def __init__(self, config: Config, limits: endpoint.Limits):
+        self.config = config
+        self.snapshots: Snapshots | None = None  # set when the app starts (lifespan)
+        self._once = threading.Lock()
+        self.limits = limits
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                                 trim_blocks=True, lstrip_blocks=True)
+        self.templates = Jinja2Templates(env=env)
+        env.globals.update(href=self.href, short=views.short, minutes=views.minutes, prefix=config.prefix,
+                           label=label_from_iri, kind_of=kind_of)
+        env.filters["jsonld"] = _jsonld_script
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def href(self, iri: str | None) -> str:
+        """Where a minted IRI answers on this server; any other IRI stays as it is."""
+        if not iri:
+            return ""
+        if iri.startswith(BASE_IRI):
+            return f"{self.config.prefix}id/{iri[len(BASE_IRI):]}"
+        return iri
+
+    def page(self, request: Request, template: str, status: int = 200, headers: dict | None = None,
+             **context: Any) -> Response:
+        return self.templates.TemplateResponse(request, template, {"config": self.config, **context},
+                                               status_code=status, headers=headers)
+
+    def render(self, template: str, **context: Any) -> str:
+        """A page that depends on the store only (not on the request), so it can be remembered."""
+        return self.templates.get_template(template).render(config=self.config, **context)
+
+    def error(self, request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+        if choose(request.headers.get("accept"), ["text/html", "text/plain"]) == "text/html":
+            return self.page(request, "error.html", status=status, headers=headers, status_code=status, message=message)
+        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.home),
+            Route("/search", self.search),
+            Route("/sparql", self.sparql, methods=["GET", "POST"]),
+            Route("/queries", self.queries),
+            Route("/queries/{name}", self.named),
+            Route("/id/series/{key}/timeline.svg", self.series_timeline),
+            Route("/id/series/{key}/cast.svg", self.cast_chart),
+            Route("/id/person/{key}/timeline.svg", self.person_timeline),
+            Route("/id/{path:path}", self.resource),
+            Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+        ]
+
+    # ---- pages -----------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        def work():
+            with self.snapshots.use() as snap:
+                counts = snap.cache.get("stats")
+                if counts is None:
+                    self._count(snap)
+                return counts, snap.generation
+        counts, generation = await run_in_threadpool(work)
+        return self.page(request, "home.html", counts=counts, queries=fq.library(), generation=generation)
+
+    def _search_index(self, snap: Snapshot):
+        """Built on the first search of each checkpoint (about 3 s on the 20,000-film store) and kept."""
+        index = snap.cache.get("search")
+        if index is None:
+            index = snap.cache["search"] = views.search_index(snap.store)
+        return index
+
+    def _count(self, snap: Snapshot) -> None:
+        """Count what a checkpoint holds in the background: on a large store the counts take seconds,
+        and the home page says they are coming rather than wait."""
+        from filmgraph.stats import stats
+
+        def count() -> None:
+            snap.cache["stats"] = stats(snap)
+        self._in_background(snap, "stats-started", count)
+
+    def _in_background(self, snap: Snapshot, flag: str, work) -> None:
+        """Run `work` once per checkpoint on a thread, keeping the checkpoint on disk meanwhile."""
+        with self._once:
+            if snap.cache.get(flag):
+                return
+            snap.cache[flag] = True
+        snap.enter()
+
+        def run() -> None:
+            try:
+                work()
+            finally:
+                snap.leave()
+        threading.Thread(target=run, name=f"filmgraph-{flag}", daemon=True).start()
+
+    async def search(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")[:200]
+
+        def work():
+            with self.snapshots.use() as snap:
+                return views.search(self._search_index(snap), text)
+        found = await run_in_threadpool(work) if text.strip() else {}
+        return self.page(request, "search.html", q=text, found=found)
+
+    async def resource(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        forced = None
+        stem, dot, ext = path.rpartition(".")
+        if dot and "/" not in ext and ext in SUFFIXES:
+            path, forced = stem, SUFFIXES[ext]
+        iri = BASE_IRI + path
+        media = forced or choose(request.headers.get("accept"), OFFERS)
+        vary = {"Vary": "Accept"}
+        if media is None:
+            return PlainTextResponse("406 Not Acceptable: this resource is available as " + ", ".join(OFFERS) + "\n",
+                                     status_code=406, headers=vary)
+
+        def work():
+            with self.snapshots.use() as snap:
+                return snap.remember(("resource", iri, media), lambda: self._represent(snap, iri, media)), snap.generation
+        body, generation = await run_in_threadpool(work)
+        if body is None:
+            return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
+        etag = '"' + hashlib.sha1(f"{generation}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
+        headers = {**vary, "ETag": etag, "Link": self._alternates(iri)}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=media, headers=headers)
+
+    def _represent(self, snap: Snapshot, iri: str, media: str) -> bytes | None:
+        """The resource in `media`, or None when no record mentions it."""
+        desc = describe_resource(snap.store, iri)
+        if desc is None:
+            return None
+        if media == "text/html":
+            kind = desc.kind if desc.kind != "graph" or desc.first(iri, FG.describes) else "resource"
+            template = {"film": "film.html", "person": "person.html", "character": "character.html",
+                        "series": "series.html", "graph": "record.html"}.get(kind, "resource.html")
+            return self.render(template, desc=desc, iri=iri, v=self._view(snap, desc),
+                               facts=views.facts_table(desc, self.href)).encode()
+        fmt, _ = RDF_TYPES[media]
+        prefixes = None if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS) else RDF_PREFIXES
+        return ox.serialize(desc.quads() if media in QUAD_TYPES else desc.triples(), format=fmt, prefixes=prefixes)
+
+    def _alternates(self, iri: str) -> str:
+        url = self.href(iri)
+        return ", ".join(f'<{url}.{ext}>; rel="alternate"; type="{media}"' for media, (_, ext) in RDF_TYPES.items())
+
+    def _view(self, snap: Snapshot, desc) -> dict[str, Any]:
+        kind = desc.kind
+        if kind == "film":
+            view = views.film_view(snap.store, desc)
+            view["jsonld"] = movie(desc)
+            return view
+        if kind == "person":
+            return views.person_view(desc)
+        if kind == "character":
+            return views.character_view(desc)
+        if kind == "series":
+            return views.series_data(snap.store, desc)
+        if kind == "graph" and desc.first(desc.iri, FG.describes):
+            return views.record_view(snap.store, desc)
+        return {}
+
+    # ---- pictures --------------------------------------------------------------------------
+
+    async def _svg(self, request: Request, iri: str, make) -> Response:
+        def work():
+            with self.snapshots.use() as snap:
+                def build():
+                    desc = describe_resource(snap.store, iri)
+                    return None if desc is None else make(snap, desc)
+                return snap.remember(("svg", request.url.path), build), snap.generation
+        svg, generation = await run_in_threadpool(work)
+        if svg is None:
+            return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}")
+        etag = '"' + hashlib.sha1(f"{generation}:{request.url.path}".encode()).hexdigest()[:20] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(svg, media_type="image/svg+xml", headers={"ETag": etag})
+
+    async def series_timeline(self, request: Request) -> Response:
+        def make(snap, desc):
+            data = views.series_data(snap.store, desc)
+            return charts.series_timeline(data["name"], data["films"], data["recurring"])
+        return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
+
+    async def cast_chart(self, request: Request) -> Response:
+        def make(snap, desc):
+            data = views.series_data(snap.store, desc)
+            return charts.cast_chart(data["name"], data["films"], data["characters"])
+        return await self._svg(request, f"{BASE_IRI}series/{request.path_params['key']}", make)
+
+    async def person_timeline(self, request: Request) -> Response:
+        def make(snap, desc):
+            view = views.person_view(desc)
+            rows = [{"job": job, "year": r["year"], "name": r["film"]["name"]}
+                    for job, entries in view["jobs"].items() for r in entries]
+            return charts.filmography_timeline(view["name"], rows)
+        return await self._svg(request, f"{BASE_IRI}person/{request.path_params['key']}", make)
+
+    # ---- SPARQL ----------------------------------------------------------------------------
+
+    async def _body(self, request: Request) -> bytes:
+        """The request body, refused (413) past the configured size without reading it all."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.config.max_body:
+            raise endpoint.Refused(413, f"request body over {self.config.max_body} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.config.max_body:
+                raise endpoint.Refused(413, f"request body over {self.config.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def sparql(self, request: Request) -> Response:
+        try:
+            body = await self._body(request) if request.method == "POST" else b""
+            text, params = endpoint.parse_request(request.method, request.url.query,
+                                                  request.headers.get("content-type", ""), body)
+            wants_html = _asks_for_html(request, params)
+            if text is None or not text.strip():
+                if wants_html:
+                    return self.page(request, "sparql.html", query_text=default_query(), queries=fq.library(),
+                                     answer=None)
+                raise endpoint.Refused(400, "give a query: ?query=..., a form field query=..., "
+                                            "or a POST body of type application/sparql-query")
+            # Text sent to the endpoint is a query, not a library file: its comments declare nothing.
+            named = fq.NamedQuery(name="query", text=text, source="query")
+            return await self._answer(request, named, {}, params, wants_html, "sparql.html")
+        except endpoint.Refused as e:
+            return self.error(request, e.status, f"{e.status}: {e.message}", e.headers)
+
+    async def _answer(self, request: Request, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
+                      wants_html: bool, template: str) -> Response:
+        form = endpoint.check_form(named)
+        fmt = None if wants_html else endpoint.pick_format(form, request.headers.get("accept"), params)
+        timeout = endpoint.timeout_for(params, self.limits)
+
+        def work():
+            with self.snapshots.use() as snap:
+                key = ("query", named.text, tuple(sorted(values.items())))
+                return snap.remember(key, lambda: endpoint.execute(snap, named, values, self.limits, timeout))
+        result = await run_in_threadpool(work)
+        if wants_html:
+            shown = endpoint.write(result, "turtle" if form == "graph" else "json", self.limits.result_limit)
+            return self.page(request, template, query_text=named.text, queries=fq.library(), answer=result,
+                             graph_text=shown.body.decode() if form == "graph" else None, named=named,
+                             values=values, limit=self.limits.result_limit, headers=endpoint.headers_for(shown))
+        answer = endpoint.write(result, fmt, self.limits.result_limit)
+        return Response(answer.body, media_type=answer.media_type,
+                        headers={"Vary": "Accept", **endpoint.headers_for(answer)})
+
+    async def queries(self, request: Request) -> Response:
+        return self.page(request, "queries.html", queries=fq.library())
+
+    async def named(self, request: Request) -> Response:
+        try:
+            named = endpoint.named_query(request.path_params["name"])
+            params = dict(request.query_params)
+            control = {k: params.pop(k) for k in ("format", "output", "timeout") if k in params}
+            wants_html = _asks_for_html(request, control)
+            missing = [p.name for p in named.params if p.default is None and p.name not in params]
+            if wants_html and missing:
+                return self.page(request, "query.html", named=named, values=params, answer=None,
+                                 limit=self.limits.result_limit, query_text=named.text, graph_text=None)
+            try:
+                fq.bind(named, params)
+            except UsageError as e:
+                raise endpoint.Refused(400, str(e)) from None
+            return await self._answer(request, named, params, control, wants_html, "query.html")
+        except endpoint.Refused as e:
+            return self.error(request, e.status, f"{e.status}: {e.message}", e.headers)
+
+
+def _asks_for_html(request: Request, params: dict[str, str]) -> bool:
+    """A browser names text/html; a client that accepts anything (`curl`) gets SPARQL results."""
+    accept = request.headers.get("accept") or ""
+    if "text/html" not in accept.lower() or params.get("format") or params.get("output"):
+        return False
+    return choose(accept, ["text/html", *endpoint.RESULT_TYPES]) == "text/html"
+
+
+def default_query() -> str:
+    return ("PREFIX schema: <https://schema.org/>\n\nSELECT ?film ?title ?year WHERE {\n"
+            "  ?film a schema:Movie ; schema:name ?title .\n  OPTIONAL { ?film schema:dateCreated ?year }\n}\n"
+            "ORDER BY ?year ?title\nLIMIT 20\n")
+

@@ -1,0 +1,224 @@
+"""Serving beside writing: the server reads a private checkpoint of the store, never the store itself.
+
+A read-only open of a store that another process writes is undefined behaviour in Oxigraph 0.5, so
+readers hold the store's shared lock (store/lock.py) while they have it open, and a writer waits
+for every reader to let go. Holding that lock for the life of a server would block `filmgraph
+ingest` for as long as the server runs; opening the store per request costs about 20 ms. Instead:
+
+- under the shared lock, for a few milliseconds, the server opens the store read-only and makes a
+  RocksDB checkpoint of it (hard links to the immutable table files), then lets the lock go;
+- it answers every request from that checkpoint, which nobody else writes;
+- every `interval` seconds it looks at the store folder's file names, sizes and times (no lock
+  needed to look); when they changed it tries the shared lock without waiting and, if no writer
+  holds it, takes a new checkpoint and swaps it in. While a writer works the old checkpoint keeps
+  serving; once the writer lets go, new records appear within one interval.
+
+An old checkpoint is deleted once the requests that were using it have finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+from filmgraph.errors import StoreError
+from filmgraph.settings import SERVE_REMEMBER
+from filmgraph.store.embedded import LOCK_FILE
+from filmgraph.store.lock import StoreLock
+
+log = logging.getLogger("filmgraph.serve")
+# Files whose change does not mean new data: RocksDB's info log, our lock.
+_IGNORED = ("LOG", LOCK_FILE)
+ANSWERS = SERVE_REMEMBER
+ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
+
+
+class Snapshot:
+    """One checkpoint, open read-only; `generation` grows by one per checkpoint taken."""
+
+    def __init__(self, path: str, generation: int, fingerprint: tuple, taken_at: float, answers: int = ANSWERS):
+        self.path = path
+        self.generation = generation
+        self.fingerprint = fingerprint
+        self.taken_at = taken_at
+        self.store = ox.Store.read_only(path)
+        self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
+        self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
+        self.limit = answers
+        self._bytes = 0
+        self._users = 0
+        self._retired = False
+        self._lock = threading.Lock()
+
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
+        """The Backend's query operation, so `filmgraph.query.run` runs on a snapshot unchanged."""
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        return self.store.query(sparql, use_default_graph_as_union=union, substitutions=subs or None)
+
+    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, kept for the next request with the same key: a snapshot never changes, so
+        neither do its pages. At most `limit` answers and ANSWER_BYTES of them are kept, the least
+        recently used dropped first."""
+        if not self.limit:
+            return make()
+        with self._lock:
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                return self.answers[key][0]
+        value = make()
+        size = len(value) if isinstance(value, (bytes, str)) else 1024
+        with self._lock:
+            if key not in self.answers:
+                self.answers[key] = (value, size)
+                self._bytes += size
+            while self.answers and (len(self.answers) > self.limit or self._bytes > ANSWER_BYTES):
+                _, (_, dropped) = self.answers.popitem(last=False)
+                self._bytes -= dropped
+        return value
+
+    def enter(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._users -= 1
+            done = self._retired and self._users == 0
+        if done:
+            self._remove()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            done = self._users == 0
+        if done:
+            self._remove()
+
+    def _remove(self) -> None:
+        self.store = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def fingerprint(location: str) -> tuple:
+    """Names, sizes and modification times of the store's files: any write changes them."""
+    entries = []
+    with os.scandir(location) as it:
+        for entry in it:
+            if entry.name.startswith(_IGNORED) or not entry.is_file(follow_symlinks=False):
+                continue
+            st = entry.stat(follow_symlinks=False)
+            entries.append((entry.name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(entries))
+
+
+def _scratch_dir(location: str) -> str:
+    """A folder for checkpoints on the store's file system, so they are hard links, not copies."""
+    store_dev = os.stat(location).st_dev
+    tmp = tempfile.gettempdir()
+    if os.stat(tmp).st_dev == store_dev:
+        return tempfile.mkdtemp(prefix="filmgraph-serve-")
+    parent = os.path.dirname(os.path.abspath(location))
+    try:
+        return tempfile.mkdtemp(prefix=".filmgraph-serve-", dir=parent)
+    except OSError:
+        return tempfile.mkdtemp(prefix="filmgraph-serve-")
+
+
+class Snapshots:
+    """The current snapshot of a store, refreshed by a watcher thread when the store changes."""
+
+    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS):
+        if not os.path.isdir(location):
+            raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
+        self.location = location
+        self.interval = interval
+        self.answers = answers
+        self.scratch = _scratch_dir(location)
+        self._generations = itertools.count(1)
+        self._swap = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        try:
+            self.current = self._take(wait=lock_timeout)
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+
+    def _take(self, wait: float = 0.0) -> Snapshot | None:
+        """A new checkpoint, or None when a writer holds the store and `wait` ran out."""
+        lock = StoreLock(os.path.join(self.location, LOCK_FILE), exclusive=False, timeout=wait)
+        try:
+            lock.acquire()
+        except StoreError:
+            if wait:
+                raise
+            return None
+        try:
+            seen = fingerprint(self.location)
+            generation = next(self._generations)
+            target = os.path.join(self.scratch, f"g{generation}")
+            try:
+                source = ox.Store.read_only(self.location)
+                source.backup(target)
+                del source
+            except OSError as e:
+                raise StoreError(f"cannot read the store at {self.location}: {e}") from None
+        finally:
+            lock.release()
+        return Snapshot(target, generation, seen, time.time(), self.answers)
+
+    def refresh(self) -> bool:
+        """Take a new checkpoint if the store changed and no writer holds it; True when swapped."""
+        try:
+            if fingerprint(self.location) == self.current.fingerprint:
+                return False
+        except OSError:
+            return False
+        fresh = self._take()
+        if fresh is None:
+            return False
+        with self._swap:
+            old, self.current = self.current, fresh
+        old.retire()
+        log.info("store changed: serving checkpoint %d", fresh.generation)
+        return True
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Snapshot]:
+        """The current snapshot, kept on disk until the caller is done with it."""
+        with self._swap:
+            snap = self.current
+            snap.enter()
+        try:
+            yield snap
+        finally:
+            snap.leave()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="filmgraph-snapshots", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh()
+            except Exception:  # a failed refresh keeps the old snapshot serving; say why in the log
+                log.exception("could not refresh the store snapshot")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.current.retire()
+        shutil.rmtree(self.scratch, ignore_errors=True)
