@@ -313,11 +313,11 @@ def export_film(source: Any, film: str, fmt: str, output: IO[bytes]) -> None:
 
     if fmt != "jsonld":
         raise UsageError("--film prints a schema.org Movie object: use it with --format jsonld")
-    from filmgraph.store.base import NATIVE_DUMP
+    from filmgraph.store.base import MATCH
 
-    if NATIVE_DUMP not in getattr(source, "capabilities", ()):
-        raise UsageError("--film needs the embedded store")
-    store = source.oxigraph
+    if not source.can(MATCH):
+        raise UsageError("--film needs a store that matches statements by pattern (the embedded store)")
+    store = source
     found = find_films(store, film)
     if not found:
         raise UsageError(f"no film in the store is called {film!r} (titles match in any case and accents, "

@@ -28,6 +28,9 @@ DUMP = "dump"
 """Every statement as N-Quads or N-Triples lines, complete (`dump_lines`): the export's input."""
 OPTIMIZE = "optimize"
 """Compaction after a bulk load (`optimize`)."""
+MATCH = "match"
+"""Statements by pattern as pyoxigraph terms (`quads_for_pattern`, `contains_named_graph`): one
+resource described from the indexes, without SPARQL (describe.py)."""
 
 
 @dataclass(slots=True)
@@ -81,6 +84,13 @@ class Backend:
         """Each graph with its triples in name order, the default graph ("") first when not empty,
         one graph in memory at a time."""
         raise self._unsupported(QUERY, "read its graphs")
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph: Any = None) -> Iterator[Any]:
+        """The quads matching a pattern (None matches anything), as pyoxigraph's method of that name."""
+        raise self._unsupported(MATCH, "match statements by pattern")
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        raise self._unsupported(MATCH, "say whether it holds a graph")
 
     def dump_lines(self, output: IO[bytes], *, quads: bool) -> None:
         """Every statement as one line, unsorted: N-Quads, or with `quads=False` the N-Triples of the

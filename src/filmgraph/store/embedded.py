@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import VERSION, Settings
-from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
+from filmgraph.store.base import (BULK_LOAD, DUMP, LOCAL, MATCH, OPTIMIZE, QUERY, TRANSACTIONS, WRITE, Backend,
                                   WriteStats)
 from filmgraph.store.lock import StoreLock
 from filmgraph.terms import FG
@@ -102,7 +102,7 @@ def _fault(location: str, error: BaseException, doing: str) -> StoreError:
 
 
 class EmbeddedStore(Backend):
-    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE})
+    capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE, MATCH})
 
     def __init__(self, location: str, *, write: bool = False, lock_timeout: float | None = None,
                  init: bool = False):
@@ -297,6 +297,12 @@ class EmbeddedStore(Backend):
 
     def quads(self) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, None)
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any, graph: Any = None) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(subject, predicate, object, graph)
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        return self._store.contains_named_graph(graph)
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())

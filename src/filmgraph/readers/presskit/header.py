@@ -41,8 +41,10 @@ _COFFRET = re.compile(r"^coffret\s+", re.I)
 
 
 @lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)
 def known_line(text: str) -> bool:
-    """A line whose label the vocabulary knows (also in brackets: `(Internationaler Titel: X)`)."""
+    """A line whose label the vocabulary knows (also in brackets: `(Internationaler Titel: X)`).
+    Remembered: a field block's lines are asked once to tell the block and again to read each line."""
     f = split_field(text)
     if f is not None and f.value and classify(f.label) is not None:
         return True
