@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from filmgraph import identity
 from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, map_record
-from filmgraph.readers import RefusedRow, expand_paths, read_parts
+from filmgraph.readers import STREAMING, RefusedRow, expand_paths, read_parts
 from filmgraph.record import FilmRecord, ReaderWarning
 
 __all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "map_paths", "read_paths", "refusal_of"]
@@ -34,6 +34,9 @@ INPUT_ERRORS: tuple[type[BaseException], ...] = (InputError, ValueError, LookupE
 PARALLEL_MIN_FILES = 200
 # Files per task handed to a worker: large enough to amortise the round trip.
 CHUNK_FILES = 64
+# A streamed file (CSV, JSON, YAML) above this size is read here, part by part, even in a parallel
+# run: a worker hands a file's outcomes back together, so it would hold the whole file at once.
+STREAM_HERE_BYTES = 1 << 20
 
 
 @dataclass(slots=True)
@@ -140,11 +143,31 @@ def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep
     `skipped`."""
     files = list(expand_paths(list(paths), skipped)) if expand else list(paths)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        yield from _parallel(files, generated_at, workers, keep_records, resolve, root, reader_options)
+        run: list[str] = []
+        for path in files:
+            if not _streams_large(path):
+                run.append(path)
+                continue
+            if run:
+                yield from _parallel(run, generated_at, workers, keep_records, resolve, root, reader_options)
+                run = []
+            for outcome in _read_parts(path, reader_options, rows):
+                yield _mapped(outcome, generated_at, True, resolve, root)
+        if run:
+            yield from _parallel(run, generated_at, workers, keep_records, resolve, root, reader_options)
         return
     for path in files:
         for outcome in _read_parts(path, reader_options, rows):
             yield _mapped(outcome, generated_at, True, resolve, root)
+
+
+def _streams_large(path: str) -> bool:
+    if os.path.splitext(path)[1].lower() not in STREAMING:
+        return False
+    try:
+        return os.stat(path).st_size > STREAM_HERE_BYTES
+    except OSError:
+        return False
 
 
 def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool, resolve: bool,
