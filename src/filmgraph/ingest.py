@@ -153,7 +153,7 @@ def ingest(
     settings = settings or Settings()
     batch_size = batch_size or settings.batch_size
     root = root or identity.default_root(paths)
-    report = IngestReport()
+    report = IngestReport(limit=settings.limits.errors_per_file)
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store, hold=validator is None) if _can_bulk_load(store) else None
     had_data = bulk is None and not _is_empty(store)
@@ -186,7 +186,7 @@ def ingest(
 
     outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
                          keep_records=validator is not None, resolve=True, root=root, rows=batch_size,
-                         skipped=report.warnings, **reader_options)
+                         skipped=report.warnings, limits=settings.limits, **reader_options)
     # Stale graphs are looked for only in a store that held records before (or with --prune): a first
     # load keeps no list of what it wrote, so memory stays flat however many records land.
     track = had_data or bool(prune)
