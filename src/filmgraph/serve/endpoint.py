@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -21,7 +22,7 @@ from filmgraph import query as fq
 from filmgraph import results
 from filmgraph.errors import QueryError, UsageError
 from filmgraph.serve.negotiation import choose
-from filmgraph.sparql.text import inject_values
+from filmgraph.sparql.text import inject_values, uses_service
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -165,7 +166,17 @@ def parse_request(method: str, query_string: str, content_type: str, body: bytes
                            "union of the record graphs; name graphs with GRAPH <...> in the query")
     if text is not None and is_update(text):
         raise Refused(403, "this endpoint is read-only: SPARQL updates are refused")
+    if text is not None and _uses_service(text):
+        raise Refused(403, "this endpoint answers from its own store: SERVICE (a query sent on to another "
+                           "endpoint) is refused")
     return text, params
+
+
+@lru_cache(maxsize=4096)
+def _uses_service(text: str) -> bool:
+    """`uses_service`, remembered per text: it reads the query a character at a time, which cost
+    more than answering a remembered query."""
+    return uses_service(text)
 
 
 def pick_format(form: str, accept: str | None, params: dict[str, str]) -> str:
@@ -208,17 +219,16 @@ def execute(backend: Any, named: fq.NamedQuery, values: dict[str, str], limit: i
 
 
 # Written by pyoxigraph straight from the store: (its format, how to bound the rows from the bytes).
+# Not CSV and TSV: `results.write` defuses their cells that a spreadsheet would run as formulas.
 _DIRECT = {
     "json": (ox.QueryResultsFormat.JSON, lambda data: data.count(b"},{") + 1),  # rows are `{...},{...}`
     "xml": (ox.QueryResultsFormat.XML, lambda data: data.count(b"<result>")),
-    "csv": (ox.QueryResultsFormat.CSV, lambda data: data.count(b"\n")),  # a row is a line (or more)
-    "tsv": (ox.QueryResultsFormat.TSV, lambda data: data.count(b"\n")),
 }
 
 
 def answer(backend: Any, named: fq.NamedQuery, values: dict[str, str], fmt: str, limit: int) -> Answer:
-    """The answer in `fmt`, with the CLI's binding and cut. A SELECT or ASK wanted in a W3C results
-    format from a snapshot is evaluated and written by pyoxigraph in one call, no row passing
+    """The answer in `fmt`, with the CLI's binding and cut. A SELECT or ASK wanted as SPARQL JSON or
+    XML from a snapshot is evaluated and written by pyoxigraph in one call, no row passing
     through Python (the same writer `results.write` ends in, so the same bytes); when its bytes
     could hold more rows than `limit`, or a title is to be tried in several languages, the CLI's
     path runs instead."""
@@ -230,15 +240,19 @@ def answer(backend: Any, named: fq.NamedQuery, values: dict[str, str], fmt: str,
         return write(execute(backend, named, values, limit), fmt, limit)
     try:
         bindings = fq.bind(named, values)
-        # A title is tried as plain text first, as `query.run` tries it; nothing found, and
-        # `query.run` goes on to try it in every language.
-        bindings = {k: v[0] if k in titles else v for k, v in bindings.items()}
-        text = inject_values(named.text, bindings) if bindings else named.text
-        data = store.query(text, use_default_graph_as_union=True).serialize(format=direct[0])
     except UsageError as e:
         raise Refused(400, str(e)) from None
-    except (OSError, RuntimeError, ValueError) as e:
-        raise Refused(400, f"{named.source}: {e}") from None
+    # A title is tried as plain text first, as `query.run` tries it; nothing found, and
+    # `query.run` goes on to try it in every language.
+    bindings = {k: v[0] if k in titles else v for k, v in bindings.items()}
+    text = inject_values(named.text, bindings) if bindings else named.text
+    failure = None
+    try:
+        data = store.query(text, use_default_graph_as_union=True).serialize(format=direct[0])
+    except (OSError, RuntimeError, ValueError, SyntaxError) as e:
+        failure = f"{named.source}: {' '.join(str(e).split())[:300]}"
+    if failure is not None:  # raised outside the handler, as `query.run` does: pyoxigraph's answer dies here
+        raise Refused(400, failure)
     if direct[1](data) > limit or (titles and data.endswith(b'"bindings":[]}}')):
         return write(execute(backend, named, values, limit), fmt, limit)
     if fmt in ("json", "xml") and not data.endswith(b"\n"):
