@@ -500,3 +500,25 @@ def test_serve_answers_reconciliation_at_reconcile(served):
     assert status == 200 and best["id"] == "film/pusher-ii-with-blood-on-my-hands-2004"
     status, _, page = get(served.url + best["id"].join(["id/", ""]), accept="text/html")
     assert status == 200 and b"With Blood on My Hands" in page
+
+
+def test_worker_processes_share_the_answers_they_make(sample_store, tmp_path):
+    """Two checkpoints of one store state (two `--workers`) read each other's answers from the
+    shared folder: the second never makes what the first made; a 404 is not shared."""
+    from filmgraph.serve.snapshots import Snapshots
+
+    shared = tmp_path / "answers"
+    first = Snapshots(str(sample_store), answers=16, shared=str(shared))
+    second = Snapshots(str(sample_store), answers=16, shared=str(shared))
+    try:
+        a, b = first.current, second.current
+        assert a.tag == b.tag and a.generation == b.generation == 1
+        assert a.remember(("resource", "x"), lambda: b"made once") == b"made once"
+        assert b.recall(("resource", "x")) == b"made once"
+        assert b.remember(("resource", "x"), lambda: pytest.fail("made twice")) == b"made once"
+        assert a.remember(("resource", "gone"), lambda: None) is None
+        assert b.recall(("resource", "gone")) is None
+    finally:
+        first.close()
+        second.close()
+    assert not list(shared.glob("*/*"))  # each checkpoint's answers go with it

@@ -43,12 +43,19 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
     if workers > 1:
         import json
         import os
+        import shutil
+        import tempfile
 
         sock.close()
         snapshots.close()
-        os.environ[CONFIG_VARIABLE] = json.dumps(settings)
+        # The workers make each answer once between them: one writes it here, the others read it.
+        shared = tempfile.mkdtemp(prefix="filmgraph-answers-")
+        os.environ[CONFIG_VARIABLE] = json.dumps({**settings, "shared": shared})
         announce(line)
-        uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
+        try:
+            uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
+        finally:
+            shutil.rmtree(shared, ignore_errors=True)
         return
     server = uvicorn.Server(uvicorn.Config(create_app(**settings, snapshots=snapshots), **options))
     original = server.startup

@@ -39,7 +39,7 @@ from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
 from filmgraph.serve.snapshots import Snapshot, Snapshots
 from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT,
-                                SERVE_TIMEOUT)
+                                SERVE_TIMEOUT, VERSION)
 from filmgraph.terms import FG, PREFIXES
 
 HERE = Path(__file__).resolve().parent
@@ -76,11 +76,12 @@ class Config:
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
                result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
                remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = (),
-               snapshots: Snapshots | None = None, reconcile: bool = True) -> Starlette:
+               snapshots: Snapshots | None = None, reconcile: bool = True, shared: str | None = None) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`). `snapshots` is a first
     checkpoint already taken; without one it is taken when the app starts. With `reconcile`, the
-    OpenRefine reconciliation service answers at `/reconcile/`, its view URL on these pages."""
+    OpenRefine reconciliation service answers at `/reconcile/`, its view URL on these pages.
+    `shared` is a folder in which the worker processes of one server share the answers they make."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
     if not os.path.isdir(store):
         raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
@@ -91,7 +92,7 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     async def lifespan(app):
         # The first checkpoint is taken here, in the serving process, and removed when it stops.
         site.snapshots = snapshots or await run_in_threadpool(
-            lambda: Snapshots(store, interval=interval, answers=remember))
+            lambda: Snapshots(store, interval=interval, answers=remember, shared=shared))
         site.snapshots.start()
         threading.Thread(target=site.warm, name="filmgraph-warm", daemon=True).start()
         try:
@@ -302,15 +303,16 @@ class Site:
 
         key = ("resource", iri, media)
         with self.snapshots.use() as snap:  # a remembered answer is sent without leaving the event loop
-            body, generation = snap.recall(key), snap.generation
+            body, tag = snap.recall(key), snap.tag
         if body is None:
             def work():
                 with self.snapshots.use() as snap:
-                    return snap.remember(key, lambda: self._represent(snap, iri, media)), snap.generation
-            body, generation = await self.in_page_thread(work)
+                    return snap.remember(key, lambda: self._represent(snap, iri, media)), snap.tag
+            body, tag = await self.in_page_thread(work)
         if body is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
-        etag = '"' + hashlib.sha1(f"{generation}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
+        # Named by what the checkpoint holds, so every worker process (and a restart) gives the same one
+        etag = '"' + hashlib.sha1(f"{VERSION}:{self.config.base}:{tag}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
         headers = {**vary, "ETag": etag, "Link": self._alternates(iri)}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
@@ -359,11 +361,11 @@ class Site:
                 def build():
                     desc = snap.describe(iri)
                     return None if desc is None else make(snap, desc)
-                return snap.remember(("svg", request.url.path), build), snap.generation
-        svg, generation = await self.in_page_thread(work)
+                return snap.remember(("svg", request.url.path), build), snap.tag
+        svg, tag = await self.in_page_thread(work)
         if svg is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}")
-        etag = '"' + hashlib.sha1(f"{generation}:{request.url.path}".encode()).hexdigest()[:20] + '"'
+        etag = '"' + hashlib.sha1(f"{VERSION}:{self.config.base}:{tag}:{request.url.path}".encode()).hexdigest()[:20] + '"'
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers={"ETag": etag})
         return Response(svg, media_type="image/svg+xml", headers={"ETag": etag})

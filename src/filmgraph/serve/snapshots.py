@@ -19,6 +19,7 @@ An old checkpoint is deleted once the requests that were using it have finished.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import logging
 import os
@@ -42,6 +43,7 @@ log = logging.getLogger("filmgraph.serve")
 _IGNORED = ("LOG", LOCK_FILE)
 ANSWERS = SERVE_REMEMBER
 ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
+SHARED_BYTES = 256 << 20  # answer files one worker writes for the others, per checkpoint
 DESCRIPTIONS = 512  # kept for the page, pictures and formats of one resource (about 100 KB each)
 _MISSING = object()
 
@@ -49,10 +51,15 @@ _MISSING = object()
 class Snapshot:
     """One checkpoint, open read-only; `generation` grows by one per checkpoint taken."""
 
-    def __init__(self, path: str, generation: int, fingerprint: tuple, taken_at: float, answers: int = ANSWERS):
+    def __init__(self, path: str, generation: int, fingerprint: tuple, taken_at: float, answers: int = ANSWERS,
+                 shared: str | None = None):
         self.path = path
         self.generation = generation
         self.fingerprint = fingerprint
+        # Names what the checkpoint holds: two checkpoints of the store in one state share it.
+        self.tag = hashlib.sha1(repr(fingerprint).encode()).hexdigest()[:16]
+        # Answers written as files for the other worker processes of the same server (`Shared`).
+        self.shared = Shared(os.path.join(shared, self.tag)) if shared and answers else None
         self.taken_at = taken_at
         self.store = ox.Store.read_only(path)
         self.cache: dict[Any, Any] = {}  # answers computed from this snapshot (counts, search index)
@@ -102,25 +109,21 @@ class Snapshot:
         return describe_cast(self.store, film, labels=self.labels if self.limit else None)
 
     def recall(self, key: Any) -> Any:
-        """A remembered answer, or None; cheap enough to ask from the event loop."""
+        """A remembered answer (this process's, or one another worker wrote), or None; cheap enough
+        to ask from the event loop."""
         with self._lock:
             hit = self.answers.get(key)
-            if hit is None:
-                return None
-            self.answers.move_to_end(key)
-            return hit[0]
-
-    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
-        """`make()`, kept for the next request with the same key: a snapshot never changes, so
-        neither do its pages. At most `limit` answers and ANSWER_BYTES of them are kept, the least
-        recently used dropped first."""
-        if not self.limit:
-            return make()
-        with self._lock:
-            if key in self.answers:
+            if hit is not None:
                 self.answers.move_to_end(key)
-                return self.answers[key][0]
-        value = make()
+                return hit[0]
+        if self.shared is None:
+            return None
+        value = self.shared.get(key)
+        if value is not None:
+            self._keep(key, value)
+        return value
+
+    def _keep(self, key: Any, value: Any) -> None:
         body = getattr(value, "body", value)  # a written SPARQL answer carries its bytes
         size = len(body) if isinstance(body, (bytes, str)) else 1024
         with self._lock:
@@ -130,6 +133,25 @@ class Snapshot:
             while self.answers and (len(self.answers) > self.limit or self._bytes > ANSWER_BYTES):
                 _, (_, dropped) = self.answers.popitem(last=False)
                 self._bytes -= dropped
+
+    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, kept for the next request with the same key: a snapshot never changes, so
+        neither do its pages. At most `limit` answers and ANSWER_BYTES of them are kept, the least
+        recently used dropped first."""
+        if not self.limit:
+            return make()
+        with self._lock:
+            if key in self.answers:  # (None too: a 404 is remembered)
+                self.answers.move_to_end(key)
+                return self.answers[key][0]
+        value = self.shared.get(key) if self.shared is not None else None
+        if value is not None:
+            self._keep(key, value)
+            return value
+        value = make()
+        self._keep(key, value)
+        if self.shared is not None and isinstance(value, bytes):
+            self.shared.put(key, value)
         return value
 
     def enter(self) -> None:
@@ -153,6 +175,47 @@ class Snapshot:
     def _remove(self) -> None:
         self.store = None
         shutil.rmtree(self.path, ignore_errors=True)
+        if self.shared is not None:
+            self.shared.remove()
+
+
+class Shared:
+    """Answers (pages, RDF, pictures: bytes) of one store state kept as files, so that the worker
+    processes of one server (`--workers N`) make each answer once between them rather than once
+    each. A file is written whole under another name and renamed into place, so a reader sees all
+    of it or none; a worker writes at most SHARED_BYTES of them."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.written = 0
+
+    def _path(self, key: Any) -> str:
+        return os.path.join(self.folder, hashlib.sha1(repr(key).encode()).hexdigest())
+
+    def get(self, key: Any) -> bytes | None:
+        try:
+            with open(self._path(key), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def put(self, key: Any, value: bytes) -> None:
+        if self.written + len(value) > SHARED_BYTES:
+            return
+        path = self._path(key)
+        part = f"{path}.{os.getpid()}.{threading.get_ident()}.part"
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            with open(part, "wb") as f:
+                f.write(value)
+            os.replace(part, path)
+            self.written += len(value)
+        except OSError:  # a full or vanished folder: the answer is still kept in memory
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def fingerprint(location: str) -> tuple:
@@ -183,12 +246,14 @@ def _scratch_dir(location: str) -> str:
 class Snapshots:
     """The current snapshot of a store, refreshed by a watcher thread when the store changes."""
 
-    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS):
+    def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS,
+                 shared: str | None = None):
         if not os.path.isdir(location):
             raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
         self.location = location
         self.interval = interval
         self.answers = answers
+        self.shared = shared  # a folder the worker processes of one server share answers in (`Shared`)
         self.scratch = _scratch_dir(location)
         self._generations = itertools.count(1)
         self._swap = threading.Lock()
@@ -221,7 +286,7 @@ class Snapshots:
                 raise StoreError(f"cannot read the store at {self.location}: {e}") from None
         finally:
             lock.release()
-        return Snapshot(target, generation, seen, time.time(), self.answers)
+        return Snapshot(target, generation, seen, time.time(), self.answers, self.shared)
 
     def refresh(self) -> bool:
         """Take a new checkpoint if the store changed and no writer holds it; True when swapped."""
