@@ -22,7 +22,7 @@ from filmgraph.terms import FG, OWL, RDF, RDF_TYPE, SDO
 # Pointers at a much-mentioned node (a country, an organisation) are cut here; the page says so.
 INBOUND_LIMIT = 2000
 LABEL_LIMIT = 4
-LABELS_KEPT = 50_000  # nodes whose label statements a `labels` memory keeps (then it starts afresh)
+LABELS_KEPT = 20_000  # nodes whose label statements a `labels` memory keeps (about 30 MB; then it starts afresh)
 _LABELS = (SDO.name, SDO.dateCreated)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _NAME = ox.NamedNode(SDO.name)
