@@ -55,9 +55,9 @@ OFFERS = ["text/html", *RDF_TYPES]
 SUFFIXES = {"html": "text/html", **{ext: media for media, (_, ext) in RDF_TYPES.items()}}
 # Prefixes for Turtle, TriG and JSON-LD answers (minted IRIs read well as `id:film/...`).
 RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
-PAGE_THREADS = 4
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
+PAGE_THREADS = 4  # threads making pages, per server process (Site.in_page_thread)
 
 
 class Config:
