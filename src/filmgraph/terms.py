@@ -19,7 +19,8 @@ class _Closed:
     def __getattr__(self, name: str) -> str:
         if name.startswith("_") or name not in self._names:
             raise AttributeError(f"{self._base}{name} is not a term filmgraph declares")
-        return self._base + name
+        iri = self.__dict__[name] = self._base + name  # kept: the next use is a plain attribute
+        return iri
 
     def __iter__(self):
         return iter(sorted(self._base + n for n in self._names))
