@@ -135,7 +135,9 @@ class Limits:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+@lru_cache(maxsize=4096)
 def is_update(text: str) -> bool:
+    """An update sent as a query (remembered per text, as the other checks of a query are)."""
     return bool(_UPDATE.match(text))
 
 
