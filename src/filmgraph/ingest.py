@@ -354,14 +354,16 @@ class _BulkWriter:
     def __init__(self, store: Backend, hold: bool = False):
         self.store = store
         self.hold = hold
-        self.loaded: set[str] = set()
+        self.loaded: set[int] = set()
+        """Hashes of the graphs loaded in this run: one small int a graph, however many. A false
+        match sends a new graph through `replace_graphs`, which is right, only slower."""
         self.waiting: list[MappedRecord] = []
         self.waiting_triples = 0
 
     def write(self, records: list[MappedRecord]) -> WriteStats:
         latest = {m.graph.value: m for m in records}
-        fresh = [m for g, m in latest.items() if g not in self.loaded]
-        again = [m for g, m in latest.items() if g in self.loaded]
+        fresh = [m for g, m in latest.items() if hash(g) not in self.loaded]
+        again = [m for g, m in latest.items() if hash(g) in self.loaded]
         stats = WriteStats()
         for m in fresh:
             stats.added += 1
@@ -369,7 +371,7 @@ class _BulkWriter:
             stats.graphs.append(m.graph.value)
         self.waiting += fresh
         self.waiting_triples += stats.triples
-        self.loaded.update(m.graph.value for m in fresh)
+        self.loaded.update(hash(m.graph.value) for m in fresh)
         if again or not self.hold or self.waiting_triples >= self.BULK_TRIPLES:
             self.finish()
         if again:

@@ -425,8 +425,8 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
     """Documents to records: (bounds), (mapping), required fields, schema, build, one film per identity
     per file; a document that cannot become a record gives a `RefusedRow`, the others go on."""
     limits = limits or Limits()
-    seen: dict[tuple[str, str], int | None] = {}
-    seen_ids: dict[tuple[str, str], ExternalIds] = {}
+    seen: dict[str, int | None] = {}  # film identity -> the row that first gave it
+    seen_ids: dict[str, ExternalIds] = {}  # ... and its ids, when it gave any
     for item in docs:
         for line, message in item.warnings:
             yield ReaderWarning(path, line or item.line, f"row {item.row}, {message}" if item.row else message)
@@ -468,7 +468,7 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
             record = build(doc, source, problems)
         if record is not None and not problems.items:
             key = identity.film_key(record.title, record.year)
-            same = (key, identity.key(record.title))
+            same = f"{key}\n{identity.key(record.title)}"
             earlier_row = seen.get(same)
             clash = _id_clash(seen_ids.get(same), record.ids) if same in seen else None
             if clash:
@@ -477,7 +477,9 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
                              f"but a different {clash}: two films that title and year cannot tell apart; left "
                              "out rather than merged into it", "same film as an earlier row")
             elif same not in seen:
-                seen[same], seen_ids[same] = item.row, record.ids
+                seen[same] = item.row
+                if record.ids != ExternalIds():
+                    seen_ids[same] = record.ids
         for w in problems.warnings:
             yield ReaderWarning(path, item.line, f"row {item.row}, {w}" if item.row else w)
         if problems.items:
