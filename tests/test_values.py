@@ -77,6 +77,53 @@ def test_mojibake_is_repaired_with_a_warning():
     assert values.repair("São Paulo").warnings == []
 
 
+def _ascii_can_match(items) -> bool:
+    """Whether a parsed regex sequence can match a string of ASCII characters only."""
+    from re import _constants as c
+
+    for op, av in items:
+        if op is c.LITERAL and av >= 128:
+            return False
+        if op is c.IN and not any(o is c.NEGATE for o, _ in av) and not any(
+                (o is c.LITERAL and a < 128) or (o is c.RANGE and a[0] < 128) or o is c.CATEGORY for o, a in av):
+            return False
+        if op is c.MAX_REPEAT and av[0] > 0 and not _ascii_can_match(av[2]):
+            return False
+        if op is c.SUBPATTERN and not _ascii_can_match(av[-1]):
+            return False
+        if op is c.BRANCH and not any(_ascii_can_match(b) for b in av[1]):
+            return False
+        if op not in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN, c.AT, c.CATEGORY, c.MAX_REPEAT, c.SUBPATTERN, c.BRANCH):
+            raise AssertionError(f"ftfy's pattern uses {op}: teach this test (and looks_mis_decoded) about it")
+    return True
+
+
+def test_the_mojibake_windows_hold_for_the_installed_ftfy():
+    """looks_mis_decoded searches only near non-ASCII characters: right while every match of ftfy's
+    pattern needs one and is at most BADNESS_REACH + 1 characters long."""
+    from re import _parser
+
+    from ftfy.badness import BADNESS_RE
+
+    parsed = _parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert parsed.getwidth()[1] <= values.BADNESS_REACH + 1
+    assert not _ascii_can_match(list(parsed))
+
+
+def test_looks_mis_decoded_answers_as_ftfy_does():
+    import random
+
+    from ftfy.badness import is_bad
+
+    rng = random.Random(11)
+    pool = "ae io,.;:'\"()-\nÃ©Â\xa0â€™œžÅ¡ÄÙØ×²àµ√±≈°‚Ìβ€ΒΓ§«»¿¡€£ÆØÅæøåüöäßÉÈÐÎ"
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(20000)]
+    texts += ["Zlatko BuriÄ‡", "Zlatko Burić", "São Paulo", "CafÃ© " * 3, "plain ASCII", "",
+              "Title: Lull of Brønshøj\nDirector: Marta Szabek\n" * 20 + "BuriÄ‡"]
+    assert [values.looks_mis_decoded(t) for t in texts] == [is_bad(t) for t in texts]
+    assert any(is_bad(t) for t in texts) and not all(is_bad(t) for t in texts)
+
+
 # ---- CSV, JSON and YAML use it --------------------------------------------------------------------
 
 def test_csv_people_cells_split_like_press_kits(tmp_path):

@@ -122,9 +122,9 @@ def _may_hold_mojibake(data: bytes) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return True
-    from ftfy.badness import is_bad
+    from filmgraph.readers.values import looks_mis_decoded
 
-    return is_bad(text)
+    return looks_mis_decoded(text)
 
 
 def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
@@ -157,11 +157,17 @@ def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
 
 def _accepted(reader: Callable[..., object], options: dict) -> dict:
     """The options this reader takes: `mapping=` goes to the structured readers, not to press kits."""
+    names = _keywords(reader)
+    return options if names is None else {k: v for k, v in options.items() if k in names}
+
+
+@functools.cache
+def _keywords(reader: Callable[..., object]) -> frozenset[str] | None:
+    """A reader's parameter names (None when it takes any keyword); asked once per reader, not per file."""
     params = inspect.signature(reader).parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in params):
-        return options
-    names = {p.name for p in params}
-    return {k: v for k, v in options.items() if k in names}
+        return None
+    return frozenset(p.name for p in params)
 
 
 def is_mapping_file(path: str) -> bool:

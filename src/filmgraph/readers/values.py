@@ -215,6 +215,31 @@ def restore_article(title: str) -> str:
 
 # ---- text ----------------------------------------------------------------------------------------------
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+BADNESS_REACH = 6
+"""How far a match of ftfy's mojibake pattern reaches from the non-ASCII character every match holds
+(its longest match is 7 characters; tests/test_values.py checks both against the installed ftfy)."""
+
+
+def looks_mis_decoded(text: str) -> bool:
+    """`ftfy.badness.is_bad(text)`, searched only near the text's non-ASCII characters.
+
+    Mojibake is made of non-ASCII characters (UTF-8 of ASCII is ASCII), so every match of ftfy's
+    pattern holds one and lies within `BADNESS_REACH` of it: searching those windows gives the same
+    answer as searching the whole text, in a fraction of the time for text that is mostly ASCII."""
+    from ftfy.badness import BADNESS_RE
+
+    start = end = -1
+    for m in _NON_ASCII.finditer(text):
+        if m.start() - BADNESS_REACH <= end:
+            end = m.end() + BADNESS_REACH
+            continue
+        if end >= 0 and BADNESS_RE.search(text, max(0, start), end):
+            return True
+        start, end = m.start() - BADNESS_REACH, m.end() + BADNESS_REACH
+    return end >= 0 and BADNESS_RE.search(text, max(0, start), end) is not None
+
+
 def repair(text: str) -> Parsed:
     """Mojibake (UTF-8 read as Windows-1252 or Latin-1: ``BuriÄ‡``, ``CafÃ©``) undone by ftfy, the
     maintained library for it, with a warning naming both spellings; other text unchanged."""
