@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from filmgraph import identity
 from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, map_record
-from filmgraph.readers import RefusedRow, expand_paths, read_file
+from filmgraph.readers import RefusedRow, expand_paths, preload, read_file
 from filmgraph.record import FilmRecord, ReaderWarning
 
 __all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "map_paths", "read_paths", "refusal_of"]
@@ -115,6 +115,7 @@ def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep
     relative to it and its absolute path: its identity (identity.record_graph_iri, docs/records.md)."""
     files = list(expand_paths(list(paths))) if expand else list(paths)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        preload(files)  # before the fork: the workers inherit the readers' tables instead of building them
         yield from _parallel(files, generated_at, workers, keep_records, resolve, root, reader_options)
         return
     for path in files:

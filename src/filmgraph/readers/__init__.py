@@ -88,6 +88,23 @@ def reader_for(path: str) -> Callable[..., tuple[list[FilmRecord], list[ReaderWa
     return getattr(import_module(module), func)
 
 
+def preload(paths: list[str]) -> None:
+    """Import the readers these files need and let each build its tables (a reader module's own
+    `preload()`), plus the country and language tables and the mojibake check every reader uses.
+    Called before worker processes are forked, so that they inherit all of it (copy-on-write)
+    instead of each paying for it."""
+    from ftfy import badness  # noqa: F401  (the mojibake check of every file)
+
+    from filmgraph import codes
+    from filmgraph.readers import values  # noqa: F401
+
+    for target in sorted({READERS[ext] for p in paths if (ext := os.path.splitext(p)[1].lower()) in READERS}):
+        module = import_module(target.split(":")[0])
+        if callable(getattr(module, "preload", None)):
+            module.preload()
+    codes.preload()
+
+
 def read_file(path: str, **options) -> ReadResult:
     """Read one file with the reader its extension names."""
     reader = reader_for(path)
