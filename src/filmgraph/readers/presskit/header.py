@@ -41,7 +41,6 @@ _COFFRET = re.compile(r"^coffret\s+", re.I)
 
 
 @lru_cache(maxsize=8192)
-@lru_cache(maxsize=8192)
 def known_line(text: str) -> bool:
     """A line whose label the vocabulary knows (also in brackets: `(Internationaler Titel: X)`).
     Remembered: a field block's lines are asked once to tell the block and again to read each line."""
@@ -55,7 +54,7 @@ class HeaderFields:
     """Reading field lines into the record (a part of `Reader`)."""
 
     def _field_block(self, block: list[Line]) -> bool:
-        known = sum(1 for ln in block if self._known_line(ln.text))
+        known = sum(1 for ln in block if known_line(ln.text))
         return known >= 2 or (known == 1 and len(block) <= 2 and not self._prose_block(block))
 
     @staticmethod
@@ -69,7 +68,7 @@ class HeaderFields:
             text = ln.text
             if not text.strip():
                 continue
-            cells = table_cells(text)
+            cells = table_cells(text) if "|" in text else None
             if cells is not None:
                 self._table_row(cells, ln.no, section, where)
                 continue
@@ -79,7 +78,7 @@ class HeaderFields:
                 self._header_line(f"{self.last_field[0]}: {text.strip()}", ln.no, where, continuation=True)
                 continue
             bare = unmark(text).strip().replace("**", "")
-            known = self._known_line(bare)
+            known = known_line(bare)
             if header and not known and not fields_seen and bare.upper() == bare and any(c.isalpha() for c in bare) \
                     and not vocab().phrase_kind(bare, ("presents", "production", "award")):
                 self.title_block.append((bare, ln.no, "first line, in capitals" if ln.no == 1 else "title block: a line in capitals"))
@@ -101,11 +100,11 @@ class HeaderFields:
 
     def _header_line(self, text: str, line: int, where: str, section: Section | None = None,
                      continuation: bool = False) -> None:
-        v = vocab()
         kind = section.kind if section else "front"
         f = split_field(text)
         label = classify(f.label) if f is not None and f.value else None
         if label is None:
+            v = vocab()
             if phrase := values.certificate_phrase(text.strip()):
                 territory, value, advice = phrase
                 self._add_certificate([territory], value, advice, line, f"{where}: certificate phrase")
@@ -128,8 +127,9 @@ class HeaderFields:
             return
         value = f.value.strip()
         field = label.field
-        rule = f"{where}: {f.label.strip()} {'(continued)' if continuation else 'label'}"
-        self.last_field = (f.label.strip(), line)
+        name = f.label.strip()
+        rule = f"{where}: {name} {'(continued)' if continuation else 'label'}"
+        self.last_field = (name, line)
         if field == "ignore":
             return
         if field == "year":
@@ -229,7 +229,7 @@ class HeaderFields:
             if not item:
                 continue
             character = None
-            if m := _CAST_CHARACTER.match(item):
+            if ("(" in item or "as" in item) and (m := _CAST_CHARACTER.match(item)):
                 item, character = m["actor"], m["paren"] or m["as"]
                 if character:
                     character = _VOICE.sub("", character.strip())
