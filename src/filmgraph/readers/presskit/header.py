@@ -50,6 +50,21 @@ def known_line(text: str) -> bool:
     return bool(_BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label))
 
 
+@lru_cache(maxsize=1 << 14)
+def _cast_item(item: str) -> tuple[str, str | None] | None:
+    """One item of a `Cast:` value as (actor, character or None): `and Anne Hathaway (Selina)`.
+    Actors recur across kits, so items are remembered."""
+    item = _AND_PREFIX.sub("", item.strip())
+    if not item:
+        return None
+    character = None
+    if ("(" in item or "as" in item) and (m := _CAST_CHARACTER.match(item)):
+        item, character = m["actor"], m["paren"] or m["as"]
+        if character:
+            character = _VOICE.sub("", character.strip())
+    return nfc(item), nfc(character) if character else None
+
+
 class HeaderFields:
     """Reading field lines into the record (a part of `Reader`)."""
 
@@ -225,15 +240,9 @@ class HeaderFields:
     def _cast_value(self, value: str, line: int, rule: str) -> None:
         self._rule("cast", line, rule)
         for item in _CAST_SPLIT.split(value):
-            item = _AND_PREFIX.sub("", item.strip())
-            if not item:
-                continue
-            character = None
-            if ("(" in item or "as" in item) and (m := _CAST_CHARACTER.match(item)):
-                item, character = m["actor"], m["paren"] or m["as"]
-                if character:
-                    character = _VOICE.sub("", character.strip())
-            self._add_cast(nfc(item), [nfc(character)] if character else [], line, rule)
+            if (member := _cast_item(item)) is not None:
+                actor, character = member
+                self._add_cast(actor, [character] if character else [], line, rule)
 
     def _countries(self, text: str, value: str, line: int, rule: str) -> None:
         for part in values.parts(value, codes.territory):
