@@ -12,7 +12,9 @@ rounds with every round's value beside it, and the load average at each round:
 - `read`: reading every kit in one process (after the first), no workers;
 - `map`: mapping the records just read;
 - `ingest`: `filmgraph ingest` of the whole folder into a new store, the process and its workers;
-- `ingest_nv`: the same with `--no-validate`.
+  `ingest_workers` is the workers' part (reading and mapping), the rest is the main process (store
+  writes, identities, validation);
+- `ingest_nv`, `ingest_nv_workers`: the same with `--no-validate`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,19 @@ print(json.dumps({"startup": t1 - t0, "read": t2 - t1, "map": t3 - t2, "records"
 """
 
 
+# `filmgraph ingest ...` run in process, then the CPU of the process itself and of its workers.
+_INGEST = r"""
+import json, resource, sys
+from filmgraph.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"workers": workers.ru_utime + workers.ru_stime, "main": own.ru_utime + own.ru_stime}))
+"""
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -70,13 +85,13 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 def measure(checkout: str, kits: str, work: str, env: dict[str, str]) -> dict[str, float]:
     python = os.path.join(checkout, ".venv", "bin", "python")
-    filmgraph = os.path.join(checkout, ".venv", "bin", "filmgraph")
     _, out = _run([python, "-c", _IN_PROCESS, kits], env)
     result = json.loads(out.strip().splitlines()[-1])
     for name, extra in (("ingest", []), ("ingest_nv", ["--no-validate"])):
         store = tempfile.mkdtemp(prefix="store-", dir=work)
         shutil.rmtree(store)
-        result[name], _ = _run([filmgraph, "ingest", "--quiet", "--store", store, *extra, kits], env)
+        result[name], out = _run([python, "-c", _INGEST, "ingest", "--quiet", "--store", store, *extra, kits], env)
+        result[f"{name}_workers"] = json.loads(out.strip().splitlines()[-1])["workers"]
         shutil.rmtree(store, ignore_errors=True)
     result["load"] = os.getloadavg()[0]
     return result
@@ -106,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
             r = rounds[name][-1]
             print(f"round {i + 1} {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k not in ("records", "triples")),
                   flush=True)
-    metrics = ("startup", "read", "map", "ingest", "ingest_nv")
+    metrics = ("startup", "read", "map", "ingest", "ingest_workers", "ingest_nv", "ingest_nv_workers")
     print(f"\n{args.films} kits, CPU seconds (median of {args.rounds} rounds; every round in brackets)")
-    print(f"{'':8}" + "".join(f"{m:>28}" for m in metrics))
+    print(f"{'':8}" + "".join(f"{m:>26}" for m in metrics))
     medians = {}
     for name in checkouts:
         medians[name] = {m: statistics.median(r[m] for r in rounds[name]) for m in metrics}
         cells = [f"{medians[name][m]:.2f} ({'/'.join(f'{r[m]:.2f}' for r in rounds[name])})" for m in metrics]
-        print(f"{name:8}" + "".join(f"{c:>28}" for c in cells))
+        print(f"{name:8}" + "".join(f"{c:>26}" for c in cells))
     ratio = {m: medians["new"][m] / medians["base"][m] for m in metrics if medians["base"][m]}
-    print(f"{'new/base':8}" + "".join(f"{ratio.get(m, 0):>28.3f}" for m in metrics))
+    print(f"{'new/base':8}" + "".join(f"{ratio.get(m, 0):>26.3f}" for m in metrics))
     loads = [r["load"] for name in checkouts for r in rounds[name]]
     print(f"load average (1 min) during the rounds: {min(loads):.1f}-{max(loads):.1f}")
     if args.json:
