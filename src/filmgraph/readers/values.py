@@ -217,27 +217,34 @@ def restore_article(title: str) -> str:
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 BADNESS_REACH = 6
-"""How far a match of ftfy's mojibake pattern reaches from the non-ASCII character every match holds
-(its longest match is 7 characters; tests/test_values.py checks both against the installed ftfy)."""
+"""How far a match of ftfy's mojibake pattern reaches from a non-ASCII character it holds (its
+longest match is 7 characters)."""
+LONE_BADNESS = frozenset("ÂÃŒœ") | frozenset(map(chr, range(0x80, 0xA0)))  # and the C1 controls
+"""The only non-ASCII characters that make a match of ftfy's pattern with ASCII alone around them."""
 
 
 def looks_mis_decoded(text: str) -> bool:
-    """`ftfy.badness.is_bad(text)`, searched only near the text's non-ASCII characters.
+    """`ftfy.badness.is_bad(text)`, searched only where it can match.
 
-    Mojibake is made of non-ASCII characters (UTF-8 of ASCII is ASCII), so every match of ftfy's
-    pattern holds one and lies within `BADNESS_REACH` of it: searching those windows gives the same
-    answer as searching the whole text, in a fraction of the time for text that is mostly ASCII."""
+    Mojibake is made of non-ASCII characters (UTF-8 of ASCII is ASCII): every match of ftfy's pattern
+    holds one and lies within `BADNESS_REACH` of it, and holds two unless it is one of `LONE_BADNESS`.
+    So only the clusters of non-ASCII characters (each within reach of the next) are searched, and a
+    lone `é` among ASCII never is: the same answer as searching the whole text, in a fraction of the
+    time. tests/test_values.py derives all three facts from the installed ftfy's pattern."""
     from ftfy.badness import BADNESS_RE
 
-    start = end = -1
+    first = last = -1  # the cluster being gathered: from its first non-ASCII character to after its last
+    lone = False
     for m in _NON_ASCII.finditer(text):
-        if m.start() - BADNESS_REACH <= end:
-            end = m.end() + BADNESS_REACH
+        start, end = m.span()
+        if first >= 0 and start - last < BADNESS_REACH:
+            last, lone = end, False
             continue
-        if end >= 0 and BADNESS_RE.search(text, max(0, start), end):
+        if first >= 0 and not lone and BADNESS_RE.search(text, max(0, first - BADNESS_REACH), last + BADNESS_REACH):
             return True
-        start, end = m.start() - BADNESS_REACH, m.end() + BADNESS_REACH
-    return end >= 0 and BADNESS_RE.search(text, max(0, start), end) is not None
+        first, last = start, end
+        lone = end - start == 1 and text[start] not in LONE_BADNESS
+    return first >= 0 and not lone and BADNESS_RE.search(text, max(0, first - BADNESS_REACH), last + BADNESS_REACH) is not None
 
 
 def repair(text: str) -> Parsed:
