@@ -126,9 +126,9 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
             groups[-1].append((start, end, word))
         elif caps or (digits and _CAPS_AFTER.match(text, end)):
             groups.append([(start, end, word)])
-        else:
+        elif groups and groups[-1]:  # one empty group ends a run; more would change nothing
             groups.append([])
-        if word != m[0]:
+        if word != m[0] and groups and groups[-1]:
             groups.append([])
     runs: list[Run] = []
     previous_end = 0
