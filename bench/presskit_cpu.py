@@ -131,12 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:8}" + "".join(f"{c:>26}" for c in cells))
     ratio = {m: medians["new"][m] / medians["base"][m] for m in metrics if medians["base"][m]}
     print(f"{'new/base':8}" + "".join(f"{ratio.get(m, 0):>26.3f}" for m in metrics))
+    # Each round's new against the base run just before it: the load drifts less within a pair.
+    paired = {m: statistics.median(n[m] / b[m] for b, n in zip(rounds["base"], rounds["new"]) if b[m]) for m in metrics}
+    print(f"{'paired':8}" + "".join(f"{paired[m]:>26.3f}" for m in metrics) + "   (median of the rounds' new/base)")
     loads = [r["load"] for name in checkouts for r in rounds[name]]
     print(f"load average (1 min) during the rounds: {min(loads):.1f}-{max(loads):.1f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"films": args.films, "checkouts": checkouts, "rounds": rounds, "medians": medians,
-                       "new_over_base": ratio}, f, indent=2)
+                       "new_over_base": ratio, "paired_new_over_base": paired}, f, indent=2)
     return 0
 
 
