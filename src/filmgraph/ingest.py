@@ -161,6 +161,7 @@ def ingest(
         if progress:
             progress(done)
     flush()
+    store.settle()
     if (had_data or prune) and store.can(QUERY):
         stale = stale_graphs(store, report.sources, prune)
         if stale:

@@ -8,8 +8,10 @@ one per record, and the links graph. Writes:
   a PUT atomic), its N-Triples parsed here first, because Virtuoso empties a graph on a PUT whose
   body it cannot parse; a record whose content hash the server already holds is not sent;
 - a first load into an empty server takes the server's fast path: one N-Quads POST per batch
-  (Oxigraph), else Graph Store PUTs a few at a time (Virtuoso's GSP takes no N-Quads, and its
-  SPARQL compiler refuses some INSERT DATA that its Turtle loader takes).
+  (Oxigraph: into its bulk loader, `?no_transaction`, as `oxigraph load` does), sent by a
+  thread of its own while the next batch is read and mapped; else Graph Store PUTs a few at a
+  time (Virtuoso's GSP takes no N-Quads, and its SPARQL compiler refuses some INSERT DATA that
+  its Turtle loader takes).
 
 Reads are paged and every count checked: Virtuoso silently returns 10,001 triples of a larger
 graph on a GSP GET or CONSTRUCT, caps a SELECT at its ResultSetMaxRows (10,000 by default, marked
@@ -57,6 +59,9 @@ class Server:
     update_url: str
     store_url: str | None
     nquads_post: bool = False
+    bulk_parameter: str = ""
+    """Added to the Graph Store URL of a first-load POST: Oxigraph's `no_transaction` sends it
+    through its bulk loader (not atomic, like `oxigraph load` and the embedded bulk load)."""
     row_cap: int = PAGE_ROWS
     union_parameter: bool = False
     digest: bool = False
@@ -109,7 +114,8 @@ def _describe(engine: str, query_url: str, root: str, authenticated: bool) -> Se
     if query_url.endswith("/query"):  # Oxigraph's layout: /query, /update, /store
         oxigraph = "oxigraph" in engine
         return Server("oxigraph" if oxigraph else "sparql", query_url, f"{root}/update", f"{root}/store",
-                      nquads_post=True, union_parameter=oxigraph)
+                      nquads_post=True, union_parameter=oxigraph,
+                      bulk_parameter="no_transaction" if oxigraph else "")
     return Server("sparql", query_url, query_url, None)
 
 
@@ -141,6 +147,8 @@ class RemoteStore(Backend):
             self.client.use_digest()
         elif self.client.auth_scheme == "digest":
             self.server.digest = True
+        self._uploader: Any = None
+        self._upload: Any = None
         caps = {QUERY, DUMP}
         if write:
             caps |= {WRITE, BULK_LOAD, TRANSACTIONS}
@@ -157,6 +165,7 @@ class RemoteStore(Backend):
         asks for the default graph to be the union of the graphs where the server can be asked
         (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
         refused, never passed on as if it were whole."""
+        self.settle()
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
         accept = "application/n-triples, text/turtle;q=0.9" if form == "graph" else SPARQL_JSON
@@ -190,6 +199,7 @@ class RemoteStore(Backend):
     def graph_counts(self) -> dict[str, int]:
         """Triples per filmgraph graph. One page when the graphs fit in one answer; when they need
         several (pages without ORDER BY), checked against the server's totals."""
+        self.settle()
         grouped = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_GRAPH_FILTER} }} GROUP BY ?g"
         page = self._page(grouped, 0)
         counts = {row["g"].value: int(row["n"].value) for row in page}
@@ -346,6 +356,7 @@ class RemoteStore(Backend):
     def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
         """Each changed record graph PUT whole; unchanged ones (same content hash) not sent."""
         self._require(WRITE, "write record graphs")
+        self.settle()
         latest = {m.graph.value: m for m in records}
         old = self.content_hashes(list(latest))
         stats = WriteStats()
@@ -403,6 +414,7 @@ class RemoteStore(Backend):
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
         """A derived graph (the links graph) PUT whole, or removed when empty."""
         self._require(WRITE, "write a graph")
+        self.settle()
         items = list(triples)
         if items:
             self._put(graph, "".join(f"{t} .\n" for t in items))
@@ -412,10 +424,26 @@ class RemoteStore(Backend):
 
     def remove_graphs(self, graphs: Iterable[str]) -> int:
         self._require(WRITE, "remove graphs")
+        self.settle()
         names = list(graphs)
         for i in range(0, len(names), 200):
             self._update(" ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in names[i:i + 200]))
         return len(names)
+
+    def settle(self) -> None:
+        """Wait for the batch being uploaded (one at a time: the server loads it while filmgraph
+        maps the next) and raise its failure."""
+        upload, self._upload = self._upload, None
+        if upload is not None:
+            upload.result()
+
+    def close(self) -> None:
+        try:
+            self.settle()
+        finally:
+            if self._uploader is not None:
+                self._uploader.shutdown()
+                self._uploader = None
 
     def is_empty(self) -> bool:
         """True when the server holds no filmgraph graph (other people's graphs do not count)."""
@@ -437,8 +465,14 @@ class RemoteStore(Backend):
         if not items:
             return stats
         if self.server.nquads_post and self.server.store_url:
-            body = "".join(_nquads(m) for m in items)
-            self.client.send("POST", self.server.store_url, body.encode(), "application/n-quads")
+            body = "".join(_nquads(m) for m in items).encode()
+            url = self.server.store_url + (f"?{self.server.bulk_parameter}" if self.server.bulk_parameter else "")
+            self.settle()
+            if self._uploader is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._uploader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="filmgraph-upload")
+            self._upload = self._uploader.submit(self.client.send, "POST", url, body, "application/n-quads")
             return stats
         if self.server.store_url:
             self._put_all(items)
