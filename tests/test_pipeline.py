@@ -46,6 +46,23 @@ def test_workers_give_the_serial_outcome_in_file_order(tmp_path):
     assert [[r.reason for r in o.refusals] for o in parallel] == [[r.reason for r in o.refusals] for o in serial]
 
 
+def test_a_large_streamed_file_comes_in_parts_in_a_parallel_run_too(tmp_path, monkeypatch):
+    """A worker hands a file back whole, so a large CSV is read here, part by part, in its place."""
+    import filmgraph.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "STREAM_HERE_BYTES", 1000)
+    for i in range(PARALLEL_MIN_FILES + 5):
+        write(tmp_path / f"f{i:04d}.json", title=f"Film {i}", year=1950 + i % 70)
+    rows = "".join(f"Row film {i},{1950 + i % 70}\n" for i in range(300))
+    (tmp_path / "f0100.csv").write_text("title,year\n" + rows, encoding="utf-8")
+    serial = list(map_paths([str(tmp_path)], generated_at=STAMP, rows=50))
+    parallel = list(map_paths([str(tmp_path)], generated_at=STAMP, workers=2, rows=50))
+    big = [o for o in parallel if o.path.endswith(".csv")]
+    assert [o.part for o in big] == [0, 1, 2, 3, 4, 5] and all(len(o.records) == 50 for o in big)
+    assert [(o.path, o.part) for o in parallel] == [(o.path, o.part) for o in serial]
+    assert [[m.ntriples for m in o.records] for o in parallel] == [[m.ntriples for m in o.records] for o in serial]
+
+
 def test_ingest_keeps_an_absolute_source_path_and_the_field_lines(tmp_path, monkeypatch):
     import filmgraph
     from filmgraph.terms import FG

@@ -293,6 +293,36 @@ def test_sparql_formats_and_protocol_forms(served):
     assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
 
 
+def test_service_is_refused_and_nothing_leaves(served):
+    """A public endpoint must not become a relay: a SERVICE query is refused before it runs."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.server_port}/sparql> {{ ?s ?p ?o }} }}"
+        status, _, body = get(served.url + "sparql?query=" + urllib.parse.quote(query),
+                              accept="application/sparql-results+json")
+    finally:
+        listener.shutdown()
+    assert status == 403 and b"SERVICE" in body
+    assert hits == []
+
+
 def test_updates_are_refused(served):
     update = "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }"
     answers = [

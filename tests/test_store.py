@@ -75,7 +75,7 @@ def test_second_writer_waits_for_the_first(tmp_path):
     holder.start()
     try:
         assert ready.wait(60)
-        with pytest.raises(StoreError, match="another filmgraph process"):
+        with pytest.raises(StoreError, match=r"waiting for the store .*in use by pid \d+"):
             open_store(location, write=True, lock_timeout=0.2)
         release.set()
         holder.join(30)

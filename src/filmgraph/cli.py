@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable
 
-from filmgraph.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMING, EXIT_OK
+from filmgraph.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NONCONFORMING, EXIT_OK, EXIT_TERMINATED
 
 
 EPILOG = """examples:
@@ -43,8 +44,10 @@ def _store_path(args: argparse.Namespace) -> str:
     return args.store or args.settings.store
 
 
-def _open(args: argparse.Namespace, *, write: bool = False, **options):
-    """The backend `--store` names (a folder or a server URL), with `--auth` credentials."""
+def _open(args: argparse.Namespace, *, write: bool = False, init: bool = False, lock_timeout: float | None = None,
+          **options):
+    """The backend `--store` names (a folder or a server URL), with `--auth` credentials; a folder
+    is opened with the settings' lock timeout (or `lock_timeout`), `init` as `ingest --init` asks."""
     from filmgraph.errors import UsageError
     from filmgraph.store import open_store
     from filmgraph.store.base import is_remote
@@ -60,7 +63,8 @@ def _open(args: argparse.Namespace, *, write: bool = False, **options):
         auth = (user, password)
     if is_remote(location):
         return open_store(location, write=write, auth=auth, **options)
-    return open_store(location, write=write, lock_timeout=args.settings.lock_timeout)
+    timeout = args.settings.lock_timeout if lock_timeout is None else lock_timeout
+    return open_store(location, write=write, lock_timeout=timeout, init=init)
 
 
 def _err(message: str) -> None:
@@ -80,6 +84,8 @@ def _add_ingest(sub) -> None:
                    "folder, or the paths' common folder when they lie outside it; docs/records.md)")
     p.add_argument("--prune", metavar="DIR", action="append", default=[],
                    help="also remove the records of files under DIR that no longer exist (repeatable)")
+    p.add_argument("--init", action="store_true",
+                   help="make the store in a folder that already holds other files (refused without it)")
     p.set_defaults(run=_run_ingest)
 
 
@@ -109,14 +115,23 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from filmgraph.readers import expand_paths
 
     settings, validator, options = _ingest_setup(args)
-    files = list(expand_paths(args.paths))
+    skipped: list = []
+    files = list(expand_paths(args.paths, skipped))
     if args.root is None:
         from filmgraph.identity import default_root
 
         args.root = default_root(args.paths)
-    with _open(args, write=True) as store:
-        report = ingest(files, store, validator=validator, settings=settings, progress=progress_printer(len(files)),
-                        root=args.root, prune=args.prune, **options)
+    with _open(args, write=True, init=args.init) as store:
+        try:
+            report = ingest(files, store, validator=validator, settings=settings,
+                            progress=progress_printer(len(files)), root=args.root, prune=args.prune, **options)
+        except KeyboardInterrupt as e:
+            landed = getattr(e, "landed", None)
+            if landed is not None:
+                e.args = (f"{landed} records landed whole before it stopped ({getattr(e, 'unchanged', 0)} were "
+                          "already there) and nothing is half-written; run the same command again to resume",)
+            raise
+    report.warnings[:0] = skipped
     return _report_ingest(args, report)
 
 
@@ -124,8 +139,7 @@ def _report_ingest(args: argparse.Namespace, report) -> int:
     from filmgraph.report import render_record, warning_lines
 
     if not args.quiet:
-        for warning in report.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        _print_capped((w.path, f"warning: {w}") for w in report.warnings)
         for collision in report.collisions:
             print(f"warning: {collision}", file=sys.stderr)
         for graph in report.removed:
@@ -133,14 +147,38 @@ def _report_ingest(args: argparse.Namespace, report) -> int:
         for checked in report.checked:
             for line in warning_lines(checked):
                 print(line, file=sys.stderr)
+        for path, count in sorted(report.more_checked.items()):
+            print(f"warning: {path}: {count} more records landed with warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)",
+                  file=sys.stderr)
     for refusal in report.refused:
         _err(f"refused {refusal.path}: {refusal.reason}" if refusal.nonconforming else refusal.reason)
         if refusal.checked is not None:
             print(render_record(refusal.checked), file=sys.stderr)
         elif refusal.report:
             print(refusal.report, file=sys.stderr)
+    for (path, why, _), count in sorted(report.more_refused.items()):
+        _err(f"refused {count} more in {path} ({why}); the first {report.limit} are above "
+             "(FILMGRAPH_MAX_ERRORS_PER_FILE)")
     print(report.summary())
     return report.exit_code
+
+
+def _print_capped(lines, stream=None) -> None:
+    """Print (file, line) pairs, at most `Limits.errors_per_file` per file, then how many more."""
+    from collections import Counter
+
+    from filmgraph.settings import Limits
+
+    stream = stream or sys.stderr
+    limit = Limits().errors_per_file
+    seen: Counter = Counter()
+    for path, line in lines:
+        seen[path] += 1
+        if seen[path] <= limit:
+            print(line, file=stream)
+    for path, count in seen.items():
+        if count > limit:
+            print(f"warning: {path}: {count - limit} more warnings (FILMGRAPH_MAX_ERRORS_PER_FILE)", file=stream)
 
 
 # ---- map ----------------------------------------------------------------------------------------
@@ -425,6 +463,8 @@ def _add_query(sub) -> None:
                    help="stop a query that runs longer than S seconds (default: $FILMGRAPH_QUERY_TIMEOUT or 30)")
     p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
                    help="an extra HTTP header for a SPARQL server (repeatable)")
+    p.add_argument("--allow-service", action="store_true",
+                   help="let a query on the store call other endpoints (SERVICE); refused without it")
     p.set_defaults(run=_run_query)
 
 
@@ -443,7 +483,10 @@ def _query_backend(args: argparse.Namespace, timeout: float):
         raise UsageError("--header goes with a SPARQL server (--store http://...)")
     if headers:
         return _open(args, headers=headers, timeout=timeout)
-    return _open(args, timeout=timeout) if is_remote(_store_path(args)) else _open(args)
+    if is_remote(_store_path(args)):
+        return _open(args, timeout=timeout)
+    # The timeout covers waiting for a writer's lock too (then the query gets what is left).
+    return _open(args, lock_timeout=timeout if timeout and timeout > 0 else None)
 
 
 def _run_query(args: argparse.Namespace) -> int:
@@ -456,11 +499,19 @@ def _run_query(args: argparse.Namespace) -> int:
     values = query.parse_assignments(args.param)
     query.bind(named, values)
     results.check_format(query.check(named), args.format)
+    from filmgraph.store.base import is_remote
+
+    if not is_remote(_store_path(args)) and not args.allow_service and query.uses_service(named.text):
+        raise UsageError(f"{named.source}: the query calls another endpoint (SERVICE); a query on the store "
+                         "makes no outside request unless you give --allow-service")
     timeout = args.settings.query_timeout if args.timeout is None else args.timeout
     hints = []
     unknown: list[tuple[str, str]] = []
     try:
         with _query_backend(args, timeout) as backend:
+            waited = getattr(backend, "lock_waited", 0.0)
+            if timeout and timeout > 0 and waited > 0.05:
+                timeout = max(round(timeout - waited, 2), 0.01)
             result = query.run(backend, named, values, limit=args.limit, timeout=timeout)
             if result.empty:
                 texts = [values[p.name] for p in named.params if p.type in ("string", "title") and p.name in values]
@@ -549,6 +600,24 @@ def _run_validate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     return EXIT_OK if found.report.conforms and not found.refused_rows else EXIT_NONCONFORMING
 
+
+# ---- upgrade ------------------------------------------------------------------------------------
+
+def _add_upgrade(sub) -> None:
+    p = sub.add_parser("upgrade", help="bring a store made by an older filmgraph up to date",
+                       description="Copy the store to a backup folder beside it, then bring it to this "
+                                   "filmgraph's store format. Nothing else upgrades a store.",
+                       epilog="example: filmgraph upgrade --store films",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _store_option(p)
+    p.set_defaults(run=_run_upgrade)
+
+
+def _run_upgrade(args: argparse.Namespace) -> int:
+    from filmgraph.store.embedded import upgrade
+
+    done, backup = upgrade(_store_path(args))
+    print(done + (f"; the store as it was is backed up at {backup}" if backup else ""))
 
 # ---- serve --------------------------------------------------------------------------------------
 
@@ -658,7 +727,7 @@ def _run_reconcile_serve(args: argparse.Namespace) -> int:
 
 # In the order of the data flow, as `filmgraph --help` lists them.
 VERBS: list[Callable] = [_add_read, _add_ingest, _add_remove, _add_map, _add_validate, _add_query, _add_queries,
-                         _add_export, _add_link, _add_stats, _add_serve, _add_reconcile_serve]
+                         _add_export, _add_link, _add_stats, _add_serve, _add_reconcile_serve, _add_upgrade]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -684,20 +753,45 @@ def main(argv: list[str] | None = None) -> int:
     from filmgraph.errors import FilmgraphError
     from filmgraph.settings import Settings
 
+    previous = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
     try:
         args.settings = Settings()
         return args.run(args)
     except FilmgraphError as e:
         _err(str(e))
         return e.exit_code
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        what = "terminated" if isinstance(e, Terminated) else "interrupted"
+        _err(f"{what}: {e.args[0]}" if e.args else what)
+        return EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED
+    except MemoryError:
+        _err("out of memory; lower --batch-size, or the bounds in docs/reliability.md")
+        return EXIT_INPUT
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's exit flush from complaining.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as e:  # the environment (a full disk, a closed terminal): one line, not a traceback
+        _err(f"{e.filename + ': ' if e.filename else ''}{e.strerror or e}")
+        return EXIT_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (docker stop, systemd, CI), unwound like Ctrl-C so every verb stops cleanly."""
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
     EXIT_NONCONFORMING 1  data does not conform, or no match (no rows, nothing linked)
     EXIT_INPUT 2          usage or input error: bad flags, unreadable file, store or query error
     EXIT_INTERRUPTED 130  interrupted (Ctrl-C), as shells report SIGINT
+    EXIT_TERMINATED 143   terminated (SIGTERM: docker stop, systemd, CI), as shells report it
 
     FilmgraphError            exit 2 unless a subclass says otherwise
     ├── UsageError            bad flags or arguments
@@ -19,6 +20,7 @@ import bisect
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_USAGE = EXIT_INPUT
+EXIT_TERMINATED = 143
 
 def where(line: int, pages: list[int] | None = None) -> str:
     """How a line is cited: `line 12`, or `page 2, line 5` when `pages` holds each page's first line."""

@@ -7,14 +7,20 @@ loader (several times faster; an interrupted first load is redone from an empty 
 Many files are read and mapped by worker processes (pipeline.py), taken back in file order, so the
 outcome is the same as a serial run (docs/performance.md). The policy lives here: a violation
 refuses the record, a warning lets it land and is reported, `validate=False` skips the shapes.
+A long file streams in parts of the batch size. Past the first `Limits.errors_per_file` refusals of
+a file, refusals are counted, not kept. An interrupt (SIGINT, or SIGTERM as the CLI raises it) stops
+the run between writes, and says how many records landed (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from filmgraph import identity
@@ -22,7 +28,7 @@ from filmgraph.errors import EXIT_INPUT, EXIT_NONCONFORMING, EXIT_OK
 from filmgraph.mapping import MappedRecord, resolve_identities
 from filmgraph.pipeline import Refusal, map_paths
 from filmgraph.record import ReaderWarning
-from filmgraph.settings import Settings
+from filmgraph.settings import Limits, Settings
 from filmgraph.store.base import BULK_LOAD, MATCH, OPTIMIZE, QUERY, Backend, WriteStats
 from filmgraph.terms import FG, PROV, SDO
 from filmgraph.validation import RecordReport, choose_engine, validate_batch
@@ -55,18 +61,48 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     """Record graphs removed: what a re-read source no longer says, and what --prune found gone."""
     collisions: list[identity.Collision] = field(default_factory=list)
+    more_refused: Counter = field(default_factory=Counter)
+    """Refusals past the first `limit` of a file, counted by (file, reason, nonconforming) only: a
+    file of a million bad rows costs a count, not a million messages."""
+    per_file: Counter = field(default_factory=Counter)
+    checked_per_file: Counter = field(default_factory=Counter)
+    more_checked: Counter = field(default_factory=Counter)
+    """Landed records with warnings past a file's first `limit`, counted by file."""
+    limit: int = field(default_factory=lambda: Limits().errors_per_file)
+
+    def check(self, checked: RecordReport, path: str) -> None:
+        """Keep a landed record's validation report (its warnings) or, past the file's first
+        `limit`, count it."""
+        self.checked_per_file[path] += 1
+        if self.checked_per_file[path] <= self.limit:
+            self.checked.append(checked)
+        else:
+            self.more_checked[path] += 1
+
+    def refuse(self, refusal: Refusal, path: str) -> None:
+        """Keep a refusal or, past the file's first `limit`, count it."""
+        self.per_file[path] += 1
+        if self.per_file[path] <= self.limit:
+            self.refused.append(refusal)
+        else:
+            why = refusal.group or ("does not conform" if refusal.nonconforming else "unreadable file")
+            self.more_refused[(path, why, refusal.nonconforming)] += 1
+
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + sum(self.more_refused.values())
 
     @property
     def exit_code(self) -> int:
         """2 when a file could not be read, 1 when a record did not conform, else 0."""
-        if any(not r.nonconforming for r in self.refused):
+        if any(not r.nonconforming for r in self.refused) or any(not key[2] for key in self.more_refused):
             return EXIT_INPUT
-        return EXIT_NONCONFORMING if self.refused else EXIT_OK
+        return EXIT_NONCONFORMING if self.refused_count else EXIT_OK
 
     def summary(self) -> str:
         w = self.written
         return (f"{self.records} records from {self.files} files: {w.added} added, {w.replaced} replaced, "
-                f"{w.unchanged} unchanged, {len(self.refused)} refused"
+                f"{w.unchanged} unchanged, {self.refused_count} refused"
                 + (f", {len(self.removed)} removed" if self.removed else "")
                 + f"; {w.triples} triples written; {len(self.warnings) + len(self.collisions)} warnings"
                 + self._refusal_groups())
@@ -75,6 +111,8 @@ class IngestReport:
         """A second line counting refusals by reason: ``refused: 13 missing year, 1 unreadable file``."""
         groups = Counter(r.group or ("does not conform" if r.nonconforming else "unreadable file")
                          for r in self.refused)
+        for (_, why, _), n in self.more_refused.items():
+            groups[why] += n
         return f"\nrefused: {', '.join(f'{n} {why}' for why, n in sorted(groups.items()))}" if groups else ""
 
 
@@ -117,7 +155,7 @@ def ingest(
     root = root or identity.default_root(paths)
     report = IngestReport()
     batch: list[MappedRecord] = []
-    bulk = _BulkWriter(store) if _can_bulk_load(store) else None
+    bulk = _BulkWriter(store, hold=validator is None) if _can_bulk_load(store) else None
     had_data = bulk is None and not _is_empty(store)
     if had_data:
         check_layout(store)
@@ -134,38 +172,66 @@ def ingest(
                 if checked.refused:
                     src = mapped.record.source
                     where = f"{src.path}" + (f" row {src.row}" if src.row is not None else "")
-                    report.refused.append(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
-                                                  nonconforming=True, checked=checked))
+                    report.refuse(Refusal(path=where, reason=f"{mapped.record.title}: does not conform",
+                                          nonconforming=True, checked=checked), src.path)
                 else:
                     accepted.append(mapped)
                     if checked.problems:
-                        report.checked.append(checked)
-        report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
+                        report.check(checked, mapped.record.source.path)
+        with _whole():
+            report.written += bulk.write(accepted) if bulk else store.replace_graphs(accepted)
+        # The run reports counts, not the IRIs each write lists: a million-record run would hold them all.
+        report.written.graphs.clear()
         batch.clear()
 
     outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
-                         keep_records=validator is not None, resolve=True, root=root, **reader_options)
-    for done, outcome in enumerate(outcomes, 1):
-        report.files += 1
-        report.warnings.extend(outcome.warnings)
-        report.refused.extend(outcome.refusals)
-        report.records += len(outcome.records)
-        if not outcome.unreadable:
-            relative = identity.relative_path(outcome.path, root)
-            report.sources.append(SourceRead(
-                os.path.abspath(outcome.path), relative, [m.graph.value for m in outcome.records],
-                [identity.record_graph_iri(relative, r.row.row) for r in outcome.refusals if r.row is not None]))
-        batch.extend(outcome.records)
-        if len(batch) >= batch_size:
-            flush()
-        if progress:
-            progress(done)
-    flush()
-    store.settle()
-    if (had_data or prune) and store.can(QUERY):
+                         keep_records=validator is not None, resolve=True, root=root, rows=batch_size,
+                         skipped=report.warnings, **reader_options)
+    # Stale graphs are looked for only in a store that held records before (or with --prune): a first
+    # load keeps no list of what it wrote, so memory stays flat however many records land.
+    track = had_data or bool(prune)
+    source: SourceRead | None = None
+    unread: set[int] = set()
+    try:
+        for outcome in outcomes:
+            if outcome.part == 0:
+                report.files += 1
+                if track:
+                    source = SourceRead(os.path.abspath(outcome.path), identity.relative_path(outcome.path, root),
+                                        [], [])
+                    report.sources.append(source)
+            report.warnings.extend(outcome.warnings)
+            for refusal in outcome.refusals:
+                report.refuse(refusal, outcome.path)
+            report.records += len(outcome.records)
+            if source is not None:
+                if outcome.unreadable:  # not read in full: what it said before stays
+                    unread.add(id(source))
+                source.graphs += [m.graph.value for m in outcome.records]
+                source.refused += [identity.record_graph_iri(source.root_path, r.row.row)
+                                   for r in outcome.refusals if r.row is not None]
+            batch.extend(outcome.records)
+            if len(batch) >= batch_size:
+                flush()
+            if progress and outcome.part == 0:
+                progress(report.files)
+        flush()
+        with _whole():
+            if bulk:
+                bulk.finish()
+            store.settle()  # a server's last upload landed, or its failure is the run's
+    except KeyboardInterrupt as e:  # SIGINT, and SIGTERM as the CLI raises it
+        outcomes.close()  # stops the workers at once
+        store.settle()  # an upload in flight lands before the run says what landed
+        e.landed = report.written.added + report.written.replaced - (len(bulk.waiting) if bulk else 0)
+        e.unchanged = report.written.unchanged
+        raise
+    report.sources = [s for s in report.sources if id(s) not in unread]
+    if track and store.can(QUERY):
         stale = stale_graphs(store, report.sources, prune)
         if stale:
-            store.remove_graphs(stale)
+            with _whole():
+                store.remove_graphs(stale)
             report.removed.extend(stale)
     if bulk and bulk.loaded and store.can(OPTIMIZE):
         store.optimize()
@@ -249,6 +315,29 @@ def stale_graphs(store: Backend, sources: list[SourceRead], prune: Iterable[str]
     return sorted(stale)
 
 
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until a store write and the count of what it wrote are both done, so
+    that an interrupted run says exactly what landed. (Blocking the signals would not do: Python runs
+    its handlers in the main thread whichever thread the kernel picks.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    kept = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in kept.items():
+            signal.signal(s, handler)
+        if pending:
+            handler = kept[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
+
+
 def _can_bulk_load(store: Backend) -> bool:
     """The bulk loader is for a first load: an empty store that offers it."""
     return store.can(BULK_LOAD) and store.is_empty()
@@ -256,21 +345,44 @@ def _can_bulk_load(store: Backend) -> bool:
 
 class _BulkWriter:
     """Streams graphs new to this run through `bulk_add`; a graph seen before in the run (the same
-    film twice) goes through `replace_graphs`, which compares content hashes and replaces whole."""
+    film twice) goes through `replace_graphs`, which compares content hashes and replaces whole.
 
-    def __init__(self, store: Backend):
+    A bulk load costs about a second however little it loads, so without validation (which reads
+    the store's neighbourhood of each batch, so needs earlier batches landed) graphs are held until
+    about `BULK_TRIPLES` statements wait: a few MB, bounded, and not one load per batch."""
+
+    BULK_TRIPLES = 100_000
+
+    def __init__(self, store: Backend, hold: bool = False):
         self.store = store
+        self.hold = hold
         self.loaded: set[str] = set()
+        self.waiting: list[MappedRecord] = []
+        self.waiting_triples = 0
 
     def write(self, records: list[MappedRecord]) -> WriteStats:
         latest = {m.graph.value: m for m in records}
         fresh = [m for g, m in latest.items() if g not in self.loaded]
         again = [m for g, m in latest.items() if g in self.loaded]
-        stats = self.store.bulk_add(fresh) if fresh else WriteStats()
+        stats = WriteStats()
+        for m in fresh:
+            stats.added += 1
+            stats.triples += m.size if getattr(m, "size", None) is not None else len(m.triples)
+            stats.graphs.append(m.graph.value)
+        self.waiting += fresh
+        self.waiting_triples += stats.triples
         self.loaded.update(m.graph.value for m in fresh)
+        if again or not self.hold or self.waiting_triples >= self.BULK_TRIPLES:
+            self.finish()
         if again:
             stats += self.store.replace_graphs(again)
         return stats
+
+    def finish(self) -> None:
+        """Load what is waiting."""
+        if self.waiting:
+            self.store.bulk_add(self.waiting)
+        self.waiting, self.waiting_triples = [], 0
 
 
 def progress_printer(total: int, stream=sys.stderr) -> Callable[[int], None] | None:

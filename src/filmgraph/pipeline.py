@@ -5,36 +5,38 @@
 `read_paths` stops after reading (the `read` verb); `map_paths` maps too (ingest, validate, the
 `map` verb). Both yield one `FileOutcome` per file, in file order, whether the file was read in this
 process or by worker processes: records, refusals and reader warnings as separate typed values, so
-no caller has to split one list back apart. `INPUT_ERRORS` is the one place that decides which
-exceptions mean "this file cannot be read" (a refusal) rather than a bug (a traceback).
+no caller has to split one list back apart. One bad file is one refused file, whatever its reader
+raised (`refusal_of`), and a record that mapping fails on is refused alone: the run goes on.
+A streaming reader's file (CSV, JSON, YAML) comes as several outcomes of at most `rows` rows each
+(`FileOutcome.part` counts them), so memory follows the batch, not the file. Worker processes die
+with the process that started them (workers.py).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from filmgraph import identity
 from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, map_record
-from filmgraph.readers import RefusedRow, expand_paths, read_file
+from filmgraph.readers import STREAMING, RefusedRow, expand_paths, read_parts
 from filmgraph.record import FilmRecord, ReaderWarning
 
 __all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "map_paths", "read_paths", "refusal_of"]
 
-# What a reader raises for bad input, as opposed to a bug: a broken file is refused, named, and the
-# run goes on; anything else is a traceback worth reporting.
+# What a reader raises for bad input. Whatever else it raises (a RecursionError, a YAML error, a
+# bug) also refuses just that file, as "could not be read (Type: message)", and the run goes on.
 INPUT_ERRORS: tuple[type[BaseException], ...] = (InputError, ValueError, LookupError, TypeError, UnicodeError)
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 200
 # Files per task handed to a worker: large enough to amortise the round trip.
 CHUNK_FILES = 64
+# A streamed file (CSV, JSON, YAML) above this size is read here, part by part, even in a parallel
+# run: a worker hands a file's outcomes back together, so it would hold the whole file at once.
+STREAM_HERE_BYTES = 1 << 20
 
 
 @dataclass(slots=True)
@@ -63,6 +65,8 @@ class FileOutcome:
     """`FilmRecord`s from `read_paths`, `MappedRecord`s from `map_paths`."""
     refusals: list[Refusal] = field(default_factory=list)
     warnings: list[ReaderWarning] = field(default_factory=list)
+    part: int = 0
+    """0 for a file's first (often only) outcome; 1, 2, ... for the next parts of a streamed file."""
 
     @property
     def unreadable(self) -> bool:
@@ -70,10 +74,17 @@ class FileOutcome:
 
 
 def refusal_of(path: str, error: BaseException) -> Refusal:
-    """The refusal for a file a reader raised an input error on."""
+    """The refusal, one line, for a file a reader raised on (whatever it raised)."""
     if isinstance(error, InputError):
-        return Refusal(path=path, reason=str(error))
-    return Refusal(path=path, reason=f"{path}: could not be read ({type(error).__name__}: {error})")
+        return Refusal(path=path, reason=" ".join(str(error).split()))
+    if isinstance(error, MemoryError):
+        return Refusal(path=path, reason=f"{path}: could not be read (it needs more memory than there is)")
+    return Refusal(path=path, reason=f"{path}: could not be read ({type(error).__name__}: {_one_line(error)})")
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _row_refusal(row: RefusedRow) -> Refusal:
@@ -82,13 +93,27 @@ def _row_refusal(row: RefusedRow) -> Refusal:
                    report="\n".join(f"{row.place}: {line}" for line in rest), row=row)
 
 
-def _read_one(path: str, options: dict) -> FileOutcome:
+def _read_parts(path: str, options: dict, rows: int) -> Iterator[FileOutcome]:
+    """A file's outcomes: one, or one per part of a streamed file; a failure (whatever the reader
+    raised, even after earlier parts) is the last outcome, a one-line refusal naming the file."""
+    part = 0
     try:
-        result = read_file(path, **options)
-    except INPUT_ERRORS as e:
-        return FileOutcome(path, refusals=[refusal_of(path, e)])
-    return FileOutcome(path, list(result.records), [_row_refusal(row) for row in result.refused],
-                       list(result.warnings))
+        for result in read_parts(path, rows, **options):
+            yield FileOutcome(path, list(result.records), [_row_refusal(row) for row in result.refused],
+                              list(result.warnings), part)
+            part += 1
+    except Exception as e:  # noqa: BLE001 - one bad file is one refused file, whatever it raised
+        yield FileOutcome(path, refusals=[refusal_of(path, e)], part=part)
+
+
+def _read_one(path: str, options: dict) -> FileOutcome:
+    """A file's outcomes joined into one."""
+    whole = FileOutcome(path)
+    for outcome in _read_parts(path, options, 1 << 62):
+        whole.records += outcome.records
+        whole.refusals += outcome.refusals
+        whole.warnings += outcome.warnings
+    return whole
 
 
 def read_paths(paths: Iterable[str], **reader_options) -> Iterator[FileOutcome]:
@@ -101,8 +126,8 @@ def read_paths(paths: Iterable[str], **reader_options) -> Iterator[FileOutcome]:
 
 
 def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep_records: bool = True,
-              expand: bool = True, resolve: bool = False, root: str | None = None,
-              **reader_options) -> Iterator[FileOutcome]:
+              expand: bool = True, resolve: bool = False, root: str | None = None, rows: int = 1 << 62,
+              skipped: list[ReaderWarning] | None = None, **reader_options) -> Iterator[FileOutcome]:
     """Each record file under `paths` read and mapped to `MappedRecord`s, in file order.
 
     With `workers` > 1 and enough files, worker processes read and map a few chunks ahead (bounded,
@@ -112,13 +137,37 @@ def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep
     takes `paths` as files already expanded. `resolve=True` stores each record's source as an
     absolute path (what ingest keeps, so the provenance holds wherever the store is opened from);
     messages still name the file as it was given. With a `root`, each record also learns its path
-    relative to it and its absolute path: its identity (identity.record_graph_iri, docs/records.md)."""
-    files = list(expand_paths(list(paths))) if expand else list(paths)
+    relative to it and its absolute path: its identity (identity.record_graph_iri, docs/records.md).
+    A streamed file comes in outcomes of at most `rows` rows (read in this process; in a worker, a
+    file's parts come back together). Special files the walk leaves out are warnings appended to
+    `skipped`."""
+    files = list(expand_paths(list(paths), skipped)) if expand else list(paths)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        yield from _parallel(files, generated_at, workers, keep_records, resolve, root, reader_options)
+        run: list[str] = []
+        for path in files:
+            if not _streams_large(path):
+                run.append(path)
+                continue
+            if run:
+                yield from _parallel(run, generated_at, workers, keep_records, resolve, root, reader_options)
+                run = []
+            for outcome in _read_parts(path, reader_options, rows):
+                yield _mapped(outcome, generated_at, True, resolve, root)
+        if run:
+            yield from _parallel(run, generated_at, workers, keep_records, resolve, root, reader_options)
         return
     for path in files:
-        yield _mapped(_read_one(path, reader_options), generated_at, True, resolve, root)
+        for outcome in _read_parts(path, reader_options, rows):
+            yield _mapped(outcome, generated_at, True, resolve, root)
+
+
+def _streams_large(path: str) -> bool:
+    if os.path.splitext(path)[1].lower() not in STREAMING:
+        return False
+    try:
+        return os.stat(path).st_size > STREAM_HERE_BYTES
+    except OSError:
+        return False
 
 
 def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool, resolve: bool,
@@ -131,7 +180,14 @@ def _mapped(outcome: FileOutcome, generated_at: str, keep_records: bool, resolve
     if resolve:
         for record in records:
             record.source.path = os.path.abspath(record.source.path)
-    mapped: list[MappedRecord] = [map_record(r, generated_at) for r in records]
+    mapped: list[MappedRecord] = []
+    for record in records:
+        try:
+            mapped.append(map_record(record, generated_at))
+        except Exception as e:  # noqa: BLE001 - the record is refused alone, and the run goes on
+            where = outcome.path + (f" row {record.source.row}" if record.source.row is not None else "")
+            outcome.refusals.append(Refusal(path=where, reason=f"{where}: could not be mapped "
+                                                              f"({type(e).__name__}: {_one_line(e)})"))
     if not keep_records:
         for m in mapped:
             m.record = None
@@ -147,20 +203,10 @@ def _map_chunk(files: list[str], generated_at: str, keep_records: bool, resolve:
 
 def _parallel(files: list[str], generated_at: str, workers: int, keep_records: bool, resolve: bool,
               root: str | None, options: dict) -> Iterator[FileOutcome]:
+    """Chunks of files read and mapped by worker processes that die with this one (workers.py)."""
+    from filmgraph.workers import ordered_map
+
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    # fork: the workers only read and map, never touch a store; spawn and forkserver would re-run a
-    # caller's unguarded script (no `if __name__ == "__main__"`) in every worker.
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque = deque()
-        ahead = iter(chunks)
-        for chunk in ahead:
-            pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, resolve, root, options))
-            if len(pending) >= 2 * workers + 2:
-                break
-        while pending:
-            outcomes = pending.popleft().result()
-            for chunk in ahead:
-                pending.append(pool.submit(_map_chunk, chunk, generated_at, keep_records, resolve, root, options))
-                break
-            yield from outcomes
+    tasks = ((chunk, generated_at, keep_records, resolve, root, options) for chunk in chunks)
+    for outcomes in ordered_map(_map_chunk, tasks, workers):
+        yield from outcomes

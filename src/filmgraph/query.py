@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
 from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
-from filmgraph.sparql.text import inject_values, query_form
+from filmgraph.sparql.text import inject_values, query_form, uses_service
 from filmgraph.terms import SDO, XSD
 
 PARAM_TYPES = {
@@ -408,6 +408,7 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
     attempts = [plain, bindings] if titles else [bindings]
 
     def work() -> Result:
+        failure = None
         try:
             for attempt in attempts:
                 result = materialise(backend.query(inject_values(query.text, attempt)), form, limit)
@@ -415,7 +416,13 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
                     break
             return result
         except (OSError, RuntimeError, ValueError) as e:
-            raise QueryError(f"{query.source}: {e}") from None
+            failure = f"{query.source}: {' '.join(str(e).split())[:300]}"
+        except (SyntaxError, RecursionError) as e:  # results that do not parse, or nest without end
+            failure = (f"{query.source}: the results could not be read ({type(e).__name__}: "
+                       f"{' '.join(str(e).split())[:200]})")
+        # Raised here, outside the handler, so that no traceback keeps pyoxigraph's result iterator
+        # alive into another thread (where dropping it fails: the object is "unsendable").
+        raise QueryError(failure)
 
     if timeout is None:
         timeout = DEFAULT_QUERY_TIMEOUT

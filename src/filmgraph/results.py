@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -56,6 +57,30 @@ def results_json(result: Result) -> dict[str, Any]:
     bindings = [{name: term_json(term) for name, term in zip(result.variables, row) if term is not None}
                 for row in result.rows]
     return {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+
+
+# OWASP's CSV-injection rule: a cell a spreadsheet would run as a formula starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def defuse(answer: dict[str, Any]) -> dict[str, Any]:
+    """SPARQL JSON results with every literal a spreadsheet would run as a formula (`=HYPERLINK(...)`)
+    prefixed with `'` (OWASP), for CSV and TSV, which people open in spreadsheets; a number such
+    as -5 is left alone (it is no formula)."""
+    for row in answer.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "literal" and isinstance(term.get("value"), str):
+                term["value"] = spreadsheet_safe(term["value"])
+    return answer
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell`, or `'cell` when a spreadsheet would run it as a formula (OWASP's CSV-injection rule);
+    a lone sign (a placeholder `-`) or a number such as -5 is no formula."""
+    if len(cell) > 1 and cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def compact(iri: str) -> str:
@@ -114,7 +139,10 @@ def write(result: Result, fmt: str | None, output: IO[bytes]) -> None:
     if fmt == "table":
         output.write(table(result).encode("utf-8"))
         return
-    document = json.dumps(results_json(result), ensure_ascii=False).encode("utf-8")
+    answer = results_json(result)
+    if fmt in ("csv", "tsv"):
+        answer = defuse(answer)
+    document = json.dumps(answer, ensure_ascii=False).encode("utf-8")
     parsed = ox.parse_query_results(document, ox.QueryResultsFormat.JSON)
     buffer = io.BytesIO()
     parsed.serialize(buffer, _RESULTS_FORMAT[fmt])

@@ -66,6 +66,8 @@ class Settings:
     """The largest answer read from a SPARQL server, in bytes."""
     auth: str = field(default_factory=lambda: _env("FILMGRAPH_AUTH", ""))
     """USER:PASS for a SPARQL server given as --store (basic, or digest when asked); never printed."""
+    limits: "Limits" = field(default_factory=lambda: Limits())
+    """Bounds on what one input may cost (docs/reliability.md)."""
 
     @property
     def user_agent(self) -> str:
@@ -82,3 +84,21 @@ def timestamp(epoch: str | int | None = None) -> str:
     moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
               else datetime.datetime.now(datetime.timezone.utc))
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one input may cost, each with the variable that raises it (docs/reliability.md).
+
+    A file, line, list, cell or nesting past a bound is refused with a message naming the bound;
+    CSV files stream, so only their cells and columns are bounded, not their length."""
+
+    file_bytes: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_FILE_BYTES", str(64 * 1024 * 1024), int))
+    lines: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_LINES", "20000", int))
+    line_chars: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_LINE_CHARS", "20000", int))
+    list_items: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_LIST_ITEMS", "5000", int))
+    cell_chars: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_CELL_CHARS", "65536", int))
+    columns: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_COLUMNS", "1000", int))
+    depth: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_DEPTH", "32", int))
+    yaml_alias_nodes: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_YAML_ALIAS_NODES", "10000", int))
+    errors_per_file: int = field(default_factory=lambda: _number("FILMGRAPH_MAX_ERRORS_PER_FILE", "20", int))

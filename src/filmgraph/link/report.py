@@ -13,6 +13,7 @@ from filmgraph.errors import InputError
 from filmgraph.link.linker import LinkRun, Outcome
 from filmgraph.link.profile import Profile
 from filmgraph.link.scoring import MARGIN
+from filmgraph.results import spreadsheet_safe
 from filmgraph.settings import BASE_IRI
 
 COLUMNS = ("kind", "entity", "name", "candidate", "label", "score", "parts", "decision")
@@ -70,7 +71,8 @@ def review_table(run: LinkRun) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(table_rows(run))
+    # Labels come from elsewhere: a cell a spreadsheet would run as a formula is defused.
+    writer.writerows([spreadsheet_safe(c) if isinstance(c, str) else c for c in row] for row in table_rows(run))
     return out.getvalue()
 
 

@@ -8,6 +8,12 @@ rows still land and ingest counts the bad ones as refused.
 Folders are walked for record files; column mappings are not records and are skipped: any folder
 named ``mappings`` and any YAML file that declares ``filmgraph: mapping`` (give them with --map).
 A folder's README (``README.md``, ``README.txt``) describes the folder and is skipped too.
+What is not a regular file (a FIFO, a device, a dangling link) is skipped with a warning: opening
+it could block forever or never end.
+
+Every input is bounded (`settings.Limits`): a file past the size bound is refused before it is read,
+a record with a list past the list bound is refused after; CSV streams (`read_parts`), so a file of
+a million rows costs the memory of one batch.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ import dataclasses
 import functools
 import inspect
 import os
+import stat
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 from dataclasses import dataclass, field
 from importlib import import_module
 
 from filmgraph.errors import InputError
 from filmgraph.record import FilmRecord, ReaderWarning
+from filmgraph.settings import Limits
 
 # extension -> "module:function"; a reader takes (path, data) and returns (records, warnings).
 READERS: dict[str, str] = {
@@ -36,7 +45,18 @@ READERS: dict[str, str] = {
     ".yml": "filmgraph.readers.structured:read_yaml",
     ".csv": "filmgraph.readers.structured:read_csv",
 }
+# extension -> "module:function" for readers that stream: (path, rows, **options) yields (records,
+# warnings) a part of at most `rows` rows at a time; `read_file` joins the parts.
+STREAMING: dict[str, str] = {
+    ".csv": "filmgraph.readers.structured:stream_csv",
+    ".json": "filmgraph.readers.structured:stream_json",
+    ".yaml": "filmgraph.readers.structured:stream_yaml",
+    ".yml": "filmgraph.readers.structured:stream_yaml",
+}
 MAPPING_FOLDER = "mappings"
+# The record fields that hold lists, bounded by `Limits.list_items`.
+LIST_FIELDS = ("alternate_titles", "directors", "writers", "cast", "characters", "countries", "languages",
+               "subtitles", "runtimes", "certificates", "releases", "distributors", "related_films", "notes")
 
 
 @dataclass(slots=True)
@@ -89,19 +109,102 @@ def reader_for(path: str) -> Callable[..., tuple[list[FilmRecord], list[ReaderWa
 
 
 def read_file(path: str, **options) -> ReadResult:
-    """Read one file with the reader its extension names."""
+    """Read one file with the reader its extension names (a streaming reader's parts joined)."""
+    whole = ReadResult(path)
+    for part in read_parts(path, **options):
+        whole.records += part.records
+        whole.warnings += part.warnings
+        whole.refused += part.refused
+    return whole
+
+
+def read_parts(path: str, rows: int = 500, **options) -> Iterator[ReadResult]:
+    """One file as one `ReadResult`, or, from a streaming reader (CSV), as parts of at most `rows`
+    rows each, so that a file of any length is read in the memory of one part."""
+    limits = Limits()
+    target = STREAMING.get(os.path.splitext(path)[1].lower())
+    if target is not None:
+        module, func = target.split(":")
+        stream = getattr(import_module(module), func)
+        for records, warnings in stream(path, max(1, rows), **_accepted(stream, options)):
+            for record in records:
+                warnings.extend(_repaired(record, path))
+            yield _result(path, records, warnings, limits)
+        return
     reader = reader_for(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", path=path) from None
+    data = read_bytes(path, limits)
     records, warnings = reader(path, data, **_accepted(reader, options))
     if _may_hold_mojibake(data):
         for record in records:
             warnings.extend(_repaired(record, path))
+    yield _result(path, records, warnings, limits)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """The file, opened for reading if it is a regular file; opened without blocking, so a FIFO that
+    replaced the file since the folder was walked is refused rather than waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", path=path) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(f"not a regular file ({_kind(info.st_mode)}); skipped", path=path)
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path: str, limits: Limits | None = None) -> bytes:
+    """A regular file's bytes, refused past `Limits.file_bytes` before anything is read."""
+    limits = limits or Limits()
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limits.file_bytes:
+            raise InputError(f"{_size(size)} is more than the {_size(limits.file_bytes)} one file may hold "
+                             "(FILMGRAPH_MAX_FILE_BYTES); split it, or give the records as CSV, which streams",
+                             path=path)
+        try:
+            data = f.read(limits.file_bytes + 1)
+        except OSError as e:
+            raise InputError(f"cannot read: {e.strerror}", path=path) from None
+    if len(data) > limits.file_bytes:
+        raise InputError(f"grew past the {_size(limits.file_bytes)} one file may hold while it was read "
+                         "(FILMGRAPH_MAX_FILE_BYTES)", path=path)
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def _result(path: str, records: list[FilmRecord], warnings: list[ReaderWarning], limits: Limits) -> ReadResult:
+    """A reader's output as a `ReadResult`; a record with a list past `Limits.list_items` is refused
+    here, whatever read it, before mapping and validation would spend time and memory on it."""
     refused = [w for w in warnings if isinstance(w, RefusedRow)]
-    return ReadResult(path, records, [w for w in warnings if not isinstance(w, RefusedRow)], refused)
+    kept = []
+    for record in records:
+        long = [(name, n) for name in LIST_FIELDS if (n := len(getattr(record, name, None) or ())) > limits.list_items]
+        if long:
+            row = record.source.row if record.source else None
+            problems = [(f"field {name}", f"{n} entries; a record may hold {limits.list_items} "
+                         "(FILMGRAPH_MAX_LIST_ITEMS)", f"too many {name}") for name, n in long]
+            refused.append(RefusedRow(path=path, line=None, message=problems[0][1], row=row, problems=problems,
+                                      reason=", ".join(p[2] for p in problems)))
+            continue
+        kept.append(record)
+    return ReadResult(path, kept, [w for w in warnings if not isinstance(w, RefusedRow)], refused)
 
 
 _NOT_TEXT = {"source", "lines", "rules", "countries", "languages", "subtitles", "ids"}
@@ -178,8 +281,11 @@ def is_mapping_file(path: str) -> bool:
     return looks_like_mapping(head)
 
 
-def expand_paths(paths: list[str]) -> Iterator[str]:
-    """Files as given; folders walked in sorted order for record files (column mappings skipped)."""
+def expand_paths(paths: list[str], skipped: list[ReaderWarning] | None = None) -> Iterator[str]:
+    """Files as given; folders walked in sorted order for record files (column mappings skipped).
+
+    What is not a regular file (FIFO, device, socket, dangling link) is left out, with a warning
+    appended to `skipped` when given."""
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
@@ -187,9 +293,26 @@ def expand_paths(paths: list[str]) -> Iterator[str]:
                 for name in sorted(files):
                     if os.path.splitext(name)[1].lower() in READERS and not name.startswith(".") \
                             and not name.upper().startswith("README."):
-                        if not is_mapping_file(os.path.join(root, name)):
-                            yield os.path.join(root, name)
-        elif os.path.exists(path):
-            yield path
+                        full = os.path.join(root, name)
+                        if _regular(full, skipped) and not is_mapping_file(full):
+                            yield full
+        elif os.path.lexists(path):
+            if _regular(path, skipped):
+                yield path
         else:
             raise InputError("no such file or folder", path=path)
+
+
+def _regular(path: str, skipped: list[ReaderWarning] | None) -> bool:
+    """True for a regular file (or a link to one); otherwise a warning says why it is skipped."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        why = "a dangling symbolic link" if os.path.islink(path) else f"cannot be read: {e.strerror}"
+    else:
+        if stat.S_ISREG(mode):
+            return True
+        why = _kind(mode)
+    if skipped is not None:
+        skipped.append(ReaderWarning(path, None, f"skipped: {why}, not a record file"))
+    return False

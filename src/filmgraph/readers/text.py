@@ -74,11 +74,31 @@ def extract_text(path: str, data: bytes) -> ExtractedText:
     """The file's text by its extension; `InputError` (one line, naming the file) for a file that holds none."""
     ext = os.path.splitext(path)[1].lower()
     if ext == ".pdf":
-        return _pdf(path, _bounded(path, data))
+        return bounded(path, _pdf(path, _bounded(path, data)))
     if ext == ".docx":
-        return _docx(path, _bounded(path, data))
+        return bounded(path, _docx(path, _bounded(path, data)))
     kind = "markdown" if ext in (".md", ".markdown") else "text"
-    return ExtractedText(decode(path, data), kind)
+    return bounded(path, ExtractedText(decode(path, data), kind))
+
+
+def bounded(path: str, extracted: ExtractedText) -> ExtractedText:
+    """The text, if within `Limits.lines` lines of at most `Limits.line_chars` characters: what a
+    press kit holds, while a machine-made file past them would cost the grammar time and memory
+    out of all proportion (a 100,000-name cast list, a 30,000-space run)."""
+    from filmgraph.settings import Limits
+
+    limits = Limits()
+    text = extracted.text
+    lines = text.count("\n") + 1
+    if lines > limits.lines:
+        raise InputError(f"{lines} lines is more than a press kit may hold ({limits.lines}, "
+                         "FILMGRAPH_MAX_LINES); give a long list as CSV", path=path)
+    lengths = [len(line) for line in text.split("\n")]
+    if max(lengths) > limits.line_chars:
+        number = next(i for i, n in enumerate(lengths, 1) if n > limits.line_chars)
+        raise InputError(f"a line of {lengths[number - 1]} characters is more than a press kit line may hold "
+                         f"({limits.line_chars}, FILMGRAPH_MAX_LINE_CHARS)", path=path, line=number)
+    return extracted
 
 
 @contextmanager

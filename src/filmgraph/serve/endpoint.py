@@ -18,6 +18,7 @@ from filmgraph import query as fq
 from filmgraph import results
 from filmgraph.errors import QueryError, UsageError
 from filmgraph.serve.negotiation import choose
+from filmgraph.sparql.text import uses_service
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -121,6 +122,9 @@ def parse_request(method: str, query_string: str, content_type: str, body: bytes
                            "union of the record graphs; name graphs with GRAPH <...> in the query")
     if text is not None and is_update(text):
         raise Refused(403, "this endpoint is read-only: SPARQL updates are refused")
+    if text is not None and uses_service(text):
+        raise Refused(403, "this endpoint answers from its own store: SERVICE (a query sent on to another "
+                           "endpoint) is refused")
     return text, params
 
 

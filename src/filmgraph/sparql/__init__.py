@@ -5,6 +5,9 @@ query verb."""
 from __future__ import annotations
 
 from filmgraph.sparql.client import SparqlClient
-from filmgraph.sparql.text import escape, inject_values, iri, is_iri, literal, query_form, values_clause
+from filmgraph.sparql.text import (
+    escape, inert_service, inject_values, iri, is_iri, literal, query_form, uses_service, values_clause,
+)
 
-__all__ = ["SparqlClient", "escape", "inject_values", "iri", "is_iri", "literal", "query_form", "values_clause"]
+__all__ = ["SparqlClient", "escape", "inert_service", "inject_values", "iri", "is_iri", "literal", "query_form",
+           "uses_service", "values_clause"]

@@ -55,7 +55,7 @@ def rows_from_json(body: bytes) -> list[Row]:
     try:
         data = json.loads(body)
         return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise QueryError(f"the endpoint did not answer with SPARQL JSON results: {e}") from None
 
 

@@ -16,14 +16,14 @@ __all__ = ["Backend", "WriteStats", "is_remote", "open_store"]
 
 def open_store(location: str, *, write: bool = False, lock_timeout: float | None = None,
                auth: tuple[str, str] | None = None, headers: Iterable[tuple[str, str]] = (),
-               timeout: float | None = None) -> Backend:
+               timeout: float | None = None, init: bool = False) -> Backend:
     """The backend `location` names: a SPARQL server for an http(s):// URL, else the embedded store
-    in that folder (`write` takes the writer's lock). Credentials come from `auth`, else
-    FILMGRAPH_AUTH; they are never printed."""
+    in that folder (`write` takes the writer's lock; `init` lets it be made in a folder of other
+    files). Credentials come from `auth`, else FILMGRAPH_AUTH; they are never printed."""
     if is_remote(location):
         from filmgraph.store.remote import RemoteStore
 
         return RemoteStore(location, write=write, auth=auth, headers=headers, timeout=timeout)
     from filmgraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(location, write=write, lock_timeout=lock_timeout)
+    return EmbeddedStore(location, write=write, lock_timeout=lock_timeout, init=init)
