@@ -65,10 +65,10 @@ class Server:
     through its bulk loader (not atomic, like `oxigraph load` and the embedded bulk load)."""
     row_cap: int = PAGE_ROWS
     union_parameter: bool = False
-    digest: bool = False
-    """Credentials went basic first and the server wanted digest: go digest at once next time."""
     """The server's default graph is not the union, but `union-default-graph` on a query makes it so
     (Oxigraph); Virtuoso's default graph is the union of all graphs already."""
+    digest: bool = False
+    """Credentials went basic first and the server wanted digest: go digest at once next time."""
 
 
 _SERVERS: dict[tuple[str, bool], Server] = {}
