@@ -543,7 +543,17 @@ def _parse(response: Response, form: str, url: str) -> Any:
 
 
 def _parse_canonical(response: Response, form: str, url: str) -> Any:
-    """`_parse`, with the literals a server rewrote (`canonical`) put back in canonical form."""
+    """`_parse`, with the literals a server rewrote (`canonical`) put back in canonical form, and
+    an ASK answered as a SELECT of `__ASK_RETVAL` (Virtuoso: one row holding 1 when true, no row
+    when false) made the boolean it is."""
+    if form == "ask":
+        result = _parse(response, form, url)
+        if isinstance(result, ox.QuerySolutions):
+            truth = any(row["__ASK_RETVAL"] is not None and row["__ASK_RETVAL"].value not in ("0", "false")
+                        for row in result)
+            return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if truth else b"false"),
+                                          ox.QueryResultsFormat.JSON)
+        return result
     if form == "graph":
         return [ox.Triple(t.subject, t.predicate, canonical(t.object)) for t in _parse(response, form, url)]
     if form != "select" or response.content_type != "application/sparql-results+json":
