@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import RECORDS
@@ -115,6 +115,8 @@ def test_documents_of_any_shape_are_landed_or_one_line(tmp_path_factory, ext):
 
     @FUZZ
     @given(value=_values | st.lists(_values, max_size=4))
+    @example(value={"releases": True})  # a list field given a scalar: was a TypeError in normalising
+    @example(value=[{"title": "T", "year": 2000, "certificates": 12}])
     def run(value):
         path = folder / f"doc{ext}"
         text = json.dumps(value) if ext == ".json" else yaml.safe_dump(value, allow_unicode=True)

@@ -108,6 +108,14 @@ def test_a_fifo_given_by_name_is_skipped_not_waited_on(hostile, tmp_path):
     assert "skipped: a FIFO" in r.err and "1 added" in r.out
 
 
+def test_validate_and_map_say_which_special_files_they_skipped(hostile, tmp_path):
+    for verb in (("validate", str(hostile / "fifo.json"), str(hostile / "good-0.json")),
+                 ("map", "-o", str(tmp_path / "shards"), str(hostile / "fifo.json"), str(hostile / "good-0.json"))):
+        r = run_cli(*verb, timeout=60)
+        assert r.code == 0, (verb[0], r.err)
+        assert any("fifo.json" in line and "a FIFO" in line for line in r.err.splitlines()), (verb[0], r.err)
+
+
 def test_error_output_is_capped_per_file(tmp_path):
     """A CSV of 5,000 bad rows prints the first 20 refusals and one count line, not 5,000 lines."""
     path = tmp_path / "bad.csv"
@@ -174,3 +182,26 @@ def test_limits_are_settings(tmp_path):
     assert r.code == 2 and "FILMGRAPH_MAX_LINES" in r.err
     r = run_cli("ingest", "--store", str(tmp_path / "s"), str(kit))
     assert r.code == 0, r.err
+
+
+def test_the_run_s_limits_reach_every_reader(tmp_path, monkeypatch):
+    """Limits given in `Settings` (not the environment) bound a press kit, a JSON array, a YAML list
+    and a CSV alike: the one `Settings` of a run is what the readers obey."""
+    import filmgraph
+    from filmgraph.settings import Limits, Settings
+
+    for name in ("FILMGRAPH_MAX_LINES", "FILMGRAPH_MAX_LIST_ITEMS", "FILMGRAPH_MAX_COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    kit = tmp_path / "kit.txt"
+    kit.write_bytes((RECORDS / "pusher-1996.txt").read_bytes())
+    many = [{"title": "Many", "year": 2001, "directors": [f"D{i}" for i in range(5)]}]
+    (tmp_path / "many.json").write_text(json.dumps(many), encoding="utf-8")
+    (tmp_path / "many.yaml").write_text("- title: Yaml\n  year: 2002\n  directors: [A, B, C, D, E]\n", encoding="utf-8")
+    (tmp_path / "wide.csv").write_text("title,year,a,b,c,d\nWide,2003,1,2,3,4\n", encoding="utf-8")
+    tight = Settings(store=str(tmp_path / "s"), limits=Limits(lines=10, list_items=3, columns=4))
+    with filmgraph.open_store(tight.store, write=True) as store:
+        report = filmgraph.ingest_paths([str(tmp_path)], store, settings=tight)
+    reasons = " ".join(r.reason for r in report.refused)
+    assert report.records == 0, reasons
+    assert "FILMGRAPH_MAX_LINES" in reasons and "FILMGRAPH_MAX_COLUMNS" in reasons
+    assert sum("FILMGRAPH_MAX_LIST_ITEMS" in r.reason for r in report.refused) == 2, reasons

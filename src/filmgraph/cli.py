@@ -139,7 +139,7 @@ def _report_ingest(args: argparse.Namespace, report) -> int:
     from filmgraph.report import render_record, warning_lines
 
     if not args.quiet:
-        _print_capped((w.path, f"warning: {w}") for w in report.warnings)
+        _print_capped(((w.path, f"warning: {w}") for w in report.warnings), report.limit)
         for collision in report.collisions:
             print(f"warning: {collision}", file=sys.stderr)
         for graph in report.removed:
@@ -163,14 +163,11 @@ def _report_ingest(args: argparse.Namespace, report) -> int:
     return report.exit_code
 
 
-def _print_capped(lines, stream=None) -> None:
-    """Print (file, line) pairs, at most `Limits.errors_per_file` per file, then how many more."""
+def _print_capped(lines, limit: int, stream=None) -> None:
+    """Print (file, line) pairs, at most `limit` (`Limits.errors_per_file`) per file, then how many more."""
     from collections import Counter
 
-    from filmgraph.settings import Limits
-
     stream = stream or sys.stderr
-    limit = Limits().errors_per_file
     seen: Counter = Counter()
     for path, line in lines:
         seen[path] += 1
@@ -210,10 +207,14 @@ def _run_map(args: argparse.Namespace) -> int:
     if validator is not None:
         check = validator
         validator = lambda batch, _store: check(batch, None)  # noqa: E731  (no store to look in)
-    files = list(expand_paths(args.paths))
+    from filmgraph.identity import default_root
+
+    skipped: list = []
+    files = list(expand_paths(args.paths, skipped))
     with ShardWriter(args.output, shard_size=args.shard_size, stamp=settings.now()) as shards:
         report = ingest(files, shards, validator=validator, settings=settings, progress=progress_printer(len(files)),
-                        **options)
+                        root=default_root(args.paths), **options)
+    report.warnings[:0] = skipped
     return _report_ingest(args, report)
 
 
@@ -284,7 +285,7 @@ def _run_read(args: argparse.Namespace) -> int:
 
     options = {"mapping": args.map} if args.map else {}
     readings = []
-    for reading in read_files(args.paths, **options):
+    for reading in read_files(args.paths, limits=args.settings.limits, **options):
         readings.append(reading)
         for line in ([reading.unreadable] if reading.unreadable else []) + reading.refused_rows:
             _err(f"refused {line}")
@@ -593,6 +594,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     options = {"mapping": args.map} if args.map else {}
     with _open(args) if is_remote(location) or os.path.isdir(location) else contextlib.nullcontext() as store:
         found = validate_paths(args.paths, store, engine, args.settings, **options)
+    for warning in found.skipped:
+        print(f"warning: {warning}", file=sys.stderr)
     for line in found.unreadable + found.refused_rows:
         _err(line)
     sys.stdout.write(render(found.report, args.format))

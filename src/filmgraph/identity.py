@@ -211,6 +211,7 @@ class Collision:
 
 
 SUFFIX = "~"
+_FREE: frozenset[str] = frozenset()
 
 
 def suffixed(base: str, n: int) -> str:
@@ -224,39 +225,43 @@ class Registry:
     address whose holder (in this run, else in the store) has the same key, or that is free. The
     outcome depends on what came first, so it is the same for the same records in the same order
     and stable across runs (the store remembers who holds what).
+
+    It holds one entry per IRI minted in the run (a million-row file mints millions), so an entry
+    is as small as it can be: the one key that claimed the IRI in this run, or the frozen set of
+    keys the store held it by.
     """
 
     def __init__(self, stored_names: Callable[[str], Iterable[str]] | None = None):
         self._stored_names = stored_names
-        self._holders: dict[str, set[str]] = {}          # IRI -> the keys holding it
-        self._resolved: dict[tuple[str, str], str] = {}  # (base, key) -> IRI
-        self._stored: dict[str, frozenset[str]] = {}     # IRI -> the keys the store held before this run
+        self._holders: dict[str, str | frozenset[str]] = {}
+        self._warned: set[tuple[str, str]] = set()
 
-    def _keys_at(self, iri: str) -> set[str]:
+    def _held(self, iri: str) -> str | frozenset[str]:
+        """The key that claimed `iri` in this run, or the keys the store holds it by (empty: free)."""
         held = self._holders.get(iri)
         if held is None:
-            held = {key(s) for s in self._stored_names(iri)} if self._stored_names is not None else set()
-            self._holders[iri] = held
-            self._stored[iri] = frozenset(held)
+            held = frozenset(key(s) for s in self._stored_names(iri)) if self._stored_names is not None else _FREE
+            if held:
+                self._holders[iri] = held
         return held
 
     def resolve(self, base: str, name: str) -> tuple[str, Collision | None]:
-        """The IRI for `name` minted from `base`, and the collision when it is not `base` itself."""
+        """The IRI for `name` minted from `base`, and the collision when it is not `base` itself
+        (said once per name and base in a run)."""
         k = key(name)
-        done = self._resolved.get((base, k))
-        if done is not None:
-            return done, None
         other: str | None = None
         n = 1
         while True:
             iri = suffixed(base, n)
-            held = self._keys_at(iri)
-            if not held or k in held:
-                held.add(k)
+            held = self._held(iri)
+            if not held:
+                self._holders[iri] = k
                 break
-            other = other or min(held)
+            if held == k or (type(held) is frozenset and k in held):
+                break
+            other = other or (held if type(held) is str else min(held))
             n += 1
-        self._resolved[(base, k)] = iri
-        if other is None or k in self._stored.get(iri, ()):
-            return iri, None  # no collision, or one an earlier run settled (and warned about)
+        if other is None or (type(held) is frozenset and k in held) or (base, k) in self._warned:
+            return iri, None  # no collision, one an earlier run settled (and warned about), or said before
+        self._warned.add((base, k))
         return iri, Collision(base, iri, name, other)

@@ -153,7 +153,7 @@ def ingest(
     settings = settings or Settings()
     batch_size = batch_size or settings.batch_size
     root = root or identity.default_root(paths)
-    report = IngestReport()
+    report = IngestReport(limit=settings.limits.errors_per_file)
     batch: list[MappedRecord] = []
     bulk = _BulkWriter(store, hold=validator is None) if _can_bulk_load(store) else None
     had_data = bulk is None and not _is_empty(store)
@@ -186,7 +186,7 @@ def ingest(
 
     outcomes = map_paths(paths, generated_at=settings.now(), workers=settings.workers,
                          keep_records=validator is not None, resolve=True, root=root, rows=batch_size,
-                         skipped=report.warnings, **reader_options)
+                         skipped=report.warnings, limits=settings.limits, **reader_options)
     # Stale graphs are looked for only in a store that held records before (or with --prune): a first
     # load keeps no list of what it wrote, so memory stays flat however many records land.
     track = had_data or bool(prune)
@@ -356,14 +356,16 @@ class _BulkWriter:
     def __init__(self, store: Backend, hold: bool = False):
         self.store = store
         self.hold = hold
-        self.loaded: set[str] = set()
+        self.loaded: set[int] = set()
+        """Hashes of the graphs loaded in this run: one small int a graph, however many. A false
+        match sends a new graph through `replace_graphs`, which is right, only slower."""
         self.waiting: list[MappedRecord] = []
         self.waiting_triples = 0
 
     def write(self, records: list[MappedRecord]) -> WriteStats:
         latest = {m.graph.value: m for m in records}
-        fresh = [m for g, m in latest.items() if g not in self.loaded]
-        again = [m for g, m in latest.items() if g in self.loaded]
+        fresh = [m for g, m in latest.items() if hash(g) not in self.loaded]
+        again = [m for g, m in latest.items() if hash(g) in self.loaded]
         stats = WriteStats()
         for m in fresh:
             stats.added += 1
@@ -371,7 +373,7 @@ class _BulkWriter:
             stats.graphs.append(m.graph.value)
         self.waiting += fresh
         self.waiting_triples += stats.triples
-        self.loaded.update(m.graph.value for m in fresh)
+        self.loaded.update(hash(m.graph.value) for m in fresh)
         if again or not self.hold or self.waiting_triples >= self.BULK_TRIPLES:
             self.finish()
         if again:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from filmgraph.pipeline import Refusal, map_paths
+from filmgraph.record import ReaderWarning
 from filmgraph.settings import Settings
 from filmgraph.validation import Report, choose_engine, validate_batch
 
@@ -21,6 +22,8 @@ class PathsReport:
 
     report: Report
     refusals: list[Refusal] = field(default_factory=list)
+    skipped: list[ReaderWarning] = field(default_factory=list)
+    """What the walk left out: special files (FIFOs, devices, dangling links)."""
 
     @property
     def unreadable(self) -> list[str]:
@@ -38,8 +41,9 @@ def validate_paths(paths: list[str], store=None, engine: str | None = None, sett
     """Validate record files without writing anything, with the store (if any) as context."""
     settings = settings or Settings()
     engine = engine or choose_engine(settings.shacl_engine)
-    mapped, refusals = [], []
-    for outcome in map_paths(paths, generated_at=settings.now(), **reader_options):
+    mapped, refusals, skipped = [], [], []
+    for outcome in map_paths(paths, generated_at=settings.now(), skipped=skipped, limits=settings.limits,
+                             **reader_options):
         mapped.extend(outcome.records)
         refusals.extend(outcome.refusals)
-    return PathsReport(validate_batch(mapped, store, engine), refusals)
+    return PathsReport(validate_batch(mapped, store, engine), refusals, skipped)

@@ -118,10 +118,12 @@ def read_file(path: str, **options) -> ReadResult:
     return whole
 
 
-def read_parts(path: str, rows: int = 500, **options) -> Iterator[ReadResult]:
+def read_parts(path: str, rows: int = 500, limits: Limits | None = None, **options) -> Iterator[ReadResult]:
     """One file as one `ReadResult`, or, from a streaming reader (CSV), as parts of at most `rows`
-    rows each, so that a file of any length is read in the memory of one part."""
-    limits = Limits()
+    rows each, so that a file of any length is read in the memory of one part. `limits` are the
+    run's (`Settings.limits`); readers that take them get them too."""
+    limits = limits or Limits()
+    options = {**options, "limits": limits}
     target = STREAMING.get(os.path.splitext(path)[1].lower())
     if target is not None:
         module, func = target.split(":")

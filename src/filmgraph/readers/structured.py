@@ -219,14 +219,19 @@ def _normalise(doc: dict[str, Any], problems: _Problems) -> dict[str, Any]:
             if isinstance(rt, dict) and "territories" in rt:
                 rt["territories"] = _coded(rt["territories"], f"runtimes[{i}].territories", problems,
                                            values.territories)
-    for i, rel in enumerate(doc.get("releases") or []):
+    for i, rel in enumerate(_listed_dicts(doc.get("releases"))):
         if isinstance(rel, dict) and isinstance(rel.get("date"), str):
             day = _value(values.date, rel["date"], f"releases[{i}].date", problems)
             rel["date"] = day.isoformat() if isinstance(day, datetime.date) else day
-    for i, cert in enumerate(doc.get("certificates") or []):
+    for i, cert in enumerate(_listed_dicts(doc.get("certificates"))):
         if isinstance(cert, dict) and isinstance(cert.get("value"), str):
             cert["value"] = _value(values.rating, cert["value"], f"certificates[{i}].value", problems)
     return doc
+
+
+def _listed_dicts(value: Any) -> list[Any]:
+    """A list field's items to normalise; anything else is left for the schema to refuse."""
+    return value if isinstance(value, list) else []
 
 
 # ---- record documents -> FilmRecord ------------------------------------------------------------
@@ -357,17 +362,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _records(path: str, data: bytes, docs: Iterator[_Doc], kind: str, label, required: list[str] = (),
-             mapping: ms.Mapping | None = None, joined: dict | None = None
-             ) -> tuple[list[FilmRecord], list[ReaderWarning]]:
-    """Documents to records, all at once (`_iter_records` gives them one by one)."""
-    records: list[FilmRecord] = []
-    warnings: list[ReaderWarning] = []
-    for item in _iter_records(path, hashlib.sha256(data).hexdigest(), docs, kind, label, required, mapping, joined):
-        (records if isinstance(item, FilmRecord) else warnings).append(item)
-    return records, warnings
-
-
 def _parts(items: Iterator[FilmRecord | ReaderWarning], rows: int
            ) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     """Records and warnings in parts of at most `rows` rows (a refused row counts); at least one part."""
@@ -426,13 +420,13 @@ def _shape_problems(value: Any, problems: _Problems, limits: Limits) -> None:
 
 
 def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, required: list[str] = (),
-                  mapping: ms.Mapping | None = None, joined: dict | None = None
+                  mapping: ms.Mapping | None = None, joined: dict | None = None, limits: Limits | None = None
                   ) -> Iterator[FilmRecord | ReaderWarning]:
     """Documents to records: (bounds), (mapping), required fields, schema, build, one film per identity
     per file; a document that cannot become a record gives a `RefusedRow`, the others go on."""
-    limits = Limits()
-    seen: dict[tuple[str, str], int | None] = {}
-    seen_ids: dict[tuple[str, str], ExternalIds] = {}
+    limits = limits or Limits()
+    seen: dict[str, int | None] = {}  # film identity -> the row that first gave it
+    seen_ids: dict[str, ExternalIds] = {}  # ... and its ids, when it gave any
     for item in docs:
         for line, message in item.warnings:
             yield ReaderWarning(path, line or item.line, f"row {item.row}, {message}" if item.row else message)
@@ -474,7 +468,7 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
             record = build(doc, source, problems)
         if record is not None and not problems.items:
             key = identity.film_key(record.title, record.year)
-            same = (key, identity.key(record.title))
+            same = f"{key}\n{identity.key(record.title)}"
             earlier_row = seen.get(same)
             clash = _id_clash(seen_ids.get(same), record.ids) if same in seen else None
             if clash:
@@ -483,7 +477,9 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
                              f"but a different {clash}: two films that title and year cannot tell apart; left "
                              "out rather than merged into it", "same film as an earlier row")
             elif same not in seen:
-                seen[same], seen_ids[same] = item.row, record.ids
+                seen[same] = item.row
+                if record.ids != ExternalIds():
+                    seen_ids[same] = record.ids
         for w in problems.warnings:
             yield ReaderWarning(path, item.line, f"row {item.row}, {w}" if item.row else w)
         if problems.items:
@@ -534,7 +530,7 @@ def _decode(path: str, data: bytes) -> str:
 
 # ---- JSON ---------------------------------------------------------------------------------------
 
-def _json_items(path: str, text: str) -> Iterator[_Doc]:
+def _json_items(path: str, text: str, limits: Limits) -> Iterator[_Doc]:
     """Top-level array elements with their record number and first line; one object is one record.
     A key given twice in one object is warned about (JSON parsers keep the last one silently)."""
     dupes: list[tuple[int | None, str]] = []
@@ -566,7 +562,7 @@ def _json_items(path: str, text: str) -> Iterator[_Doc]:
             fail(e)
         except RecursionError:
             raise InputError(f"not readable JSON: nested more deeply than a record may be "
-                             f"({Limits().depth} levels, FILMGRAPH_MAX_DEPTH)", path=path,
+                             f"({limits.depth} levels, FILMGRAPH_MAX_DEPTH)", path=path,
                              line=text.count("\n", 0, at) + 1) from None
         except ValueError as e:  # a number of more digits than Python converts
             raise InputError(f"not readable JSON: {e}", path=path, line=text.count("\n", 0, at) + 1) from None
@@ -609,20 +605,21 @@ def read_json(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list
 
 def stream_json(path: str, rows: int, **options) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     """`read_json` in parts of at most `rows` records, so that a long array lands batch by batch."""
-    return _json_parts(path, read_bytes(path), rows, options)
+    return _json_parts(path, read_bytes(path, options.get("limits")), rows, options)
 
 
 def _json_parts(path: str, data: bytes, rows: int | None, options: dict
                 ) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     mapping = _mapping(options, path, "json")
+    limits = options.get("limits") or Limits()
     sha = hashlib.sha256(data).hexdigest()
     text = _decode(path, data)
-    items = _json_items(path, text)
+    items = _json_items(path, text, limits)
     if mapping is None:
         # The whole array is checked for syntax before a record is made, so that a file broken
         # near its end is refused whole rather than landing half.
         items = iter(list(items))
-        yield from _parts(_iter_records(path, sha, items, "json", _field_label), rows or _ALL)
+        yield from _parts(_iter_records(path, sha, items, "json", _field_label, limits=limits), rows or _ALL)
         return
     joined = ms.load_join(mapping, path) if mapping.join else None
 
@@ -632,8 +629,8 @@ def _json_parts(path: str, data: bytes, rows: int | None, options: dict
 
     items = list(items)
     warnings = _unmapped(path, mapping, (k for item in items if isinstance(item.data, dict) for k in item.data))
-    parts = _parts(_iter_records(path, sha, iter(items), mapping.source, label, mapping.required, mapping, joined),
-                   rows or _ALL)
+    parts = _parts(_iter_records(path, sha, iter(items), mapping.source, label, mapping.required, mapping, joined,
+                                 limits), rows or _ALL)
     first_records, first_warnings = next(parts)
     yield first_records, warnings + first_warnings
     yield from parts
@@ -714,8 +711,7 @@ def _check_aliases(path: str, root: yaml.Node, limits: Limits) -> None:
                          line=root.start_mark.line + 1)
 
 
-def _yaml_items(path: str, text: str) -> Iterator[_Doc]:
-    limits = Limits()
+def _yaml_items(path: str, text: str, limits: Limits) -> Iterator[_Doc]:
     loader = None
     try:
         loader = yaml.SafeLoader(text)
@@ -762,7 +758,7 @@ def read_yaml(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list
     """A YAML record, a list of records, or several `---` documents; a column mapping is refused."""
     records: list[FilmRecord] = []
     warnings: list[ReaderWarning] = []
-    for part_records, part_warnings in _yaml_parts(path, data, _ALL):
+    for part_records, part_warnings in _yaml_parts(path, data, _ALL, options.get("limits") or Limits()):
         records += part_records
         warnings += part_warnings
     return records, warnings
@@ -770,14 +766,16 @@ def read_yaml(path: str, data: bytes, **options) -> tuple[list[FilmRecord], list
 
 def stream_yaml(path: str, rows: int, **options) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     """`read_yaml` in parts of at most `rows` records."""
-    return _yaml_parts(path, read_bytes(path), rows)
+    limits = options.get("limits") or Limits()
+    return _yaml_parts(path, read_bytes(path, limits), rows, limits)
 
 
-def _yaml_parts(path: str, data: bytes, rows: int) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
+def _yaml_parts(path: str, data: bytes, rows: int, limits: Limits
+                ) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     if ms.looks_like_mapping(data):
         raise InputError("this is a column mapping, not a record; use it with: filmgraph ingest --map "
                          f"{path} DATA.csv", path=path)
-    docs = list(_yaml_items(path, _decode(path, data)))
+    docs = list(_yaml_items(path, _decode(path, data), limits))
     if len(docs) == 1 and docs[0].row == 0:
         docs[0].row = None  # one record in the file: no row to cite
     by_row = {d.row: d for d in docs}
@@ -786,7 +784,7 @@ def _yaml_parts(path: str, data: bytes, rows: int) -> Iterator[tuple[list[FilmRe
         return f"field {field_path}"
 
     sha = hashlib.sha256(data).hexdigest()
-    for records, warnings in _parts(_iter_records(path, sha, iter(docs), "yaml", label), rows):
+    for records, warnings in _parts(_iter_records(path, sha, iter(docs), "yaml", label, limits=limits), rows):
         for w in warnings:
             if isinstance(w, RefusedRow):
                 doc = by_row.get(w.row)
@@ -1013,7 +1011,7 @@ def stream_csv(path: str, rows: int, **options) -> Iterator[tuple[list[FilmRecor
 def _csv_parts(path: str, f: IO[bytes], rows: int, options: dict
                ) -> Iterator[tuple[list[FilmRecord], list[ReaderWarning]]]:
     mapping = _mapping(options, path, "csv")
-    limits = Limits()
+    limits = options.get("limits") or Limits()
     sha = _check_csv(path, f, limits)
     csv.field_size_limit(limits.cell_chars)
     text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
@@ -1026,8 +1024,8 @@ def _csv_parts(path: str, f: IO[bytes], rows: int, options: dict
         if dupes:
             raise InputError(f"column(s) {', '.join(map(repr, dupes))} appear twice in the header", path=path,
                              line=1)
-        warnings, items = (_mapped_csv(path, header, lines, mapping, sha) if mapping is not None
-                           else _native_csv(path, header, lines, sha))
+        warnings, items = (_mapped_csv(path, header, lines, mapping, sha, limits) if mapping is not None
+                           else _native_csv(path, header, lines, sha, limits))
         parts = _parts(items, rows)
         first_records, first_warnings = next(parts)
         yield first_records, warnings + first_warnings
@@ -1036,8 +1034,8 @@ def _csv_parts(path: str, f: IO[bytes], rows: int, options: dict
         text.detach()
 
 
-def _native_csv(path: str, header: list[str], rows: Iterator[tuple[int, list[str], str]], sha: str
-                ) -> tuple[list[ReaderWarning], Iterator[FilmRecord | ReaderWarning]]:
+def _native_csv(path: str, header: list[str], rows: Iterator[tuple[int, list[str], str]], sha: str,
+                limits: Limits) -> tuple[list[ReaderWarning], Iterator[FilmRecord | ReaderWarning]]:
     fields = {h: _CSV_COLUMNS.get(h.lower()) for h in header}
     known = ", ".join(sorted(set(_CSV_COLUMNS.values())))
     warnings: list[ReaderWarning] = [
@@ -1077,11 +1075,11 @@ def _native_csv(path: str, header: list[str], rows: Iterator[tuple[int, list[str
                             "cell without a column"))
             yield _Doc(doc, line, line, {}, bad, raw)
 
-    return warnings, _iter_records(path, sha, docs(), "csv", label)
+    return warnings, _iter_records(path, sha, docs(), "csv", label, limits=limits)
 
 
 def _mapped_csv(path: str, header: list[str], rows: Iterator[tuple[int, list[str], str]], mapping: ms.Mapping,
-                sha: str) -> tuple[list[ReaderWarning], Iterator[FilmRecord | ReaderWarning]]:
+                sha: str, limits: Limits) -> tuple[list[ReaderWarning], Iterator[FilmRecord | ReaderWarning]]:
     warnings = _unmapped(path, mapping, header)
     missing = sorted({s.column for s in mapping.fields if s.column and s.column not in header})
     if missing:
@@ -1097,4 +1095,4 @@ def _mapped_csv(path: str, header: list[str], rows: Iterator[tuple[int, list[str
         for line, cells, raw in rows:
             yield _Doc(dict(zip(header, cells)), line, line, {}, raw=raw)
 
-    return warnings, _iter_records(path, sha, docs(), mapping.source, label, mapping.required, mapping, joined)
+    return warnings, _iter_records(path, sha, docs(), mapping.source, label, mapping.required, mapping, joined, limits)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from filmgraph.errors import InputError, where
+from filmgraph.settings import Limits
 
 MAX_BYTES = 64 * 1024 * 1024
 """Largest PDF or DOCX file read; press kits with pictures run to a few megabytes."""
@@ -70,24 +71,22 @@ class ExtractedText:
         return where(line, self.pages)
 
 
-def extract_text(path: str, data: bytes) -> ExtractedText:
+def extract_text(path: str, data: bytes, limits: Limits | None = None) -> ExtractedText:
     """The file's text by its extension; `InputError` (one line, naming the file) for a file that holds none."""
     ext = os.path.splitext(path)[1].lower()
     if ext == ".pdf":
-        return bounded(path, _pdf(path, _bounded(path, data)))
+        return bounded(path, _pdf(path, _bounded(path, data)), limits)
     if ext == ".docx":
-        return bounded(path, _docx(path, _bounded(path, data)))
+        return bounded(path, _docx(path, _bounded(path, data)), limits)
     kind = "markdown" if ext in (".md", ".markdown") else "text"
-    return bounded(path, ExtractedText(decode(path, data), kind))
+    return bounded(path, ExtractedText(decode(path, data), kind), limits)
 
 
-def bounded(path: str, extracted: ExtractedText) -> ExtractedText:
+def bounded(path: str, extracted: ExtractedText, limits: Limits | None = None) -> ExtractedText:
     """The text, if within `Limits.lines` lines of at most `Limits.line_chars` characters: what a
     press kit holds, while a machine-made file past them would cost the grammar time and memory
     out of all proportion (a 100,000-name cast list, a 30,000-space run)."""
-    from filmgraph.settings import Limits
-
-    limits = Limits()
+    limits = limits or Limits()
     text = extracted.text
     lines = text.count("\n") + 1
     if lines > limits.lines:

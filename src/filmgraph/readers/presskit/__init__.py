@@ -17,19 +17,22 @@ from filmgraph.errors import InputError
 from filmgraph.readers.presskit.reader import Reader
 from filmgraph.readers.text import cite_pages, extract_text
 from filmgraph.record import FilmRecord, ReaderWarning
+from filmgraph.settings import Limits
 
 __all__ = ["read_presskit", "title_case"]
 
 
-def read_presskit(path: str, data: bytes | None = None) -> tuple[list[FilmRecord], list[ReaderWarning]]:
-    """Read one press kit into one record plus warnings; `data` saves a second read of the file."""
+def read_presskit(path: str, data: bytes | None = None, limits: Limits | None = None
+                  ) -> tuple[list[FilmRecord], list[ReaderWarning]]:
+    """Read one press kit into one record plus warnings; `data` saves a second read of the file;
+    `limits` bound its lines (the run's `Settings.limits`)."""
     if data is None:
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as e:
             raise InputError(f"cannot read: {e.strerror}", path=path) from None
-    extracted = extract_text(path, data)
+    extracted = extract_text(path, data, limits)
     reader = Reader(path, extracted.text, extracted.markdown)
     reader.record.source.pages = extracted.pages
     reader.record.source.sha256 = hashlib.sha256(data).hexdigest()
