@@ -79,6 +79,15 @@ def test_mapping_matches_the_golden_graphs(case):
                         f"only in expected.trig:\n{only_want.serialize(format='nt')}")
 
 
+@pytest.mark.parametrize("lines", [{"title": 1, "cast[0]": 3, "technical.aspect_ratio": 12}, {'a"b': 1},
+                                   {"a\\b": 2}, {"é": 2}, {"flag": True}, {"~ !#[]": 5}, {"x": -1}])
+def test_source_lines_are_written_as_json_would_write_them(lines):
+    """The mapping writes `fg:sourceLines` directly for plain field names; the same text as JSON's."""
+    from filmgraph.mapping import _lit, _source_lines_literal, source_lines
+
+    assert _source_lines_literal(lines) == _lit(source_lines(lines))
+
+
 def test_every_case_has_a_record_and_an_expectation():
     assert CASES, "tests/golden holds no cases"
     for case in CASES:

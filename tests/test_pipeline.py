@@ -85,3 +85,52 @@ def test_a_setting_that_is_not_a_number_is_a_usage_error(cli):
     result = cli("stats", "--store", "nowhere", env={"FILMGRAPH_BATCH_SIZE": "lots"})
     assert result.code == 2 and "FILMGRAPH_BATCH_SIZE must be a number, not 'lots'" in result.err
     assert "Traceback" not in result.err
+
+
+KIT = """Title: Lull of Brønshøj
+Year: 2006
+Director: Marta Szabek
+Cast: Nils Hagski (Ines), Linnéa Dahlović (Vanja)
+Country: Norway
+Language: Norwegian (English subtitles)
+Running time: 101 mins
+UK Certificate: PG
+Norway Release Date: 16 April 2006
+
+LULL OF BRØNSHØJ (2006) is a film by Marta Szabek.
+"""
+
+
+def test_after_preload_reading_a_kit_imports_and_builds_nothing(tmp_path):
+    """What workers would otherwise each import and build is done once by `preload`, before the fork."""
+    import subprocess
+    import sys
+
+    kit = tmp_path / "kit.txt"
+    kit.write_text(KIT, encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from filmgraph import codes\n"
+        "from filmgraph.readers import preload, read_file\n"
+        "from filmgraph.readers.presskit.vocab import vocab\n"
+        f"preload([{str(kit)!r}])\n"
+        "built = (vocab.cache_info().currsize, codes._territories.cache_info().currsize)\n"
+        "before = set(sys.modules)\n"
+        f"record = read_file({str(kit)!r}).records[0]\n"
+        "print(sorted(set(sys.modules) - before), built, record.countries, record.languages)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] (1, 1) ['NO'] ['no']"
+
+
+def test_workers_are_forked_after_the_readers_are_preloaded(tmp_path, monkeypatch):
+    import filmgraph.pipeline as pipeline
+
+    for i in range(PARALLEL_MIN_FILES):
+        write(tmp_path / f"f{i:04d}.json", title=f"Film {i}", year=1950 + i % 70)
+    calls = []
+    monkeypatch.setattr(pipeline, "preload", lambda files: calls.append(len(files)))
+    list(map_paths([str(tmp_path)], generated_at=STAMP))
+    assert calls == []
+    list(map_paths([str(tmp_path)], generated_at=STAMP, workers=2))
+    assert calls == [PARALLEL_MIN_FILES]

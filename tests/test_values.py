@@ -77,6 +77,83 @@ def test_mojibake_is_repaired_with_a_warning():
     assert values.repair("São Paulo").warnings == []
 
 
+_ANY = None  # "any non-ASCII character" in what `_lone` returns
+
+
+def _lone(items) -> tuple[bool, set[str] | None]:
+    """For a parsed regex sequence: whether it can match ASCII alone, and which non-ASCII characters
+    can be the only non-ASCII character of a match (None: any of them)."""
+    from re import _constants as c
+
+    def union(sets):
+        out: set[str] = set()
+        for found in sets:
+            if found is _ANY:
+                return _ANY
+            out |= found
+        return out
+
+    def item(op, av):
+        if op is c.LITERAL:
+            return av < 128, set() if av < 128 else {chr(av)}
+        if op is c.IN:
+            if any(o is c.NEGATE or o is c.CATEGORY for o, _ in av):
+                return True, _ANY
+            ascii_ok = any((o is c.LITERAL and a < 128) or (o is c.RANGE and a[0] < 128) for o, a in av)
+            chars = {chr(a) for o, a in av if o is c.LITERAL and a >= 128}
+            chars |= {chr(x) for o, a in av if o is c.RANGE for x in range(max(a[0], 128), a[1] + 1)}
+            assert all(o in (c.LITERAL, c.RANGE) for o, _ in av), av
+            return ascii_ok, chars
+        if op in (c.NOT_LITERAL, c.ANY, c.CATEGORY):
+            return True, _ANY
+        if op is c.AT:
+            return True, set()
+        if op is c.MAX_REPEAT:
+            low, high, sub = av
+            ascii_ok, chars = _lone(sub)
+            return low == 0 or ascii_ok, chars if high >= 1 and (low <= 1 or ascii_ok) else set()
+        if op is c.SUBPATTERN:
+            return _lone(av[-1])
+        if op is c.BRANCH:
+            found = [_lone(b) for b in av[1]]
+            return any(a for a, _ in found), union(ch for _, ch in found)
+        raise AssertionError(f"ftfy's pattern uses {op}: teach this test (and looks_mis_decoded) about it")
+
+    found = [item(op, av) for op, av in items]
+    alone = union(ch for i, (_, ch) in enumerate(found) if all(a for j, (a, _) in enumerate(found) if j != i))
+    return all(a for a, _ in found), alone
+
+
+def test_the_mojibake_clusters_hold_for_the_installed_ftfy():
+    """looks_mis_decoded searches only clusters of non-ASCII characters: right while every match of
+    ftfy's pattern is at most BADNESS_REACH + 1 characters long, needs a non-ASCII character, and
+    needs two unless it has one of LONE_BADNESS."""
+    from re import _parser
+
+    from ftfy.badness import BADNESS_RE
+
+    parsed = _parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert parsed.getwidth()[1] <= values.BADNESS_REACH + 1
+    ascii_alone, lone = _lone(list(parsed))
+    assert not ascii_alone
+    assert lone is not _ANY and lone <= values.LONE_BADNESS
+
+
+def test_looks_mis_decoded_answers_as_ftfy_does():
+    import random
+
+    from ftfy.badness import is_bad
+
+    rng = random.Random(11)
+    pool = "ae io,.;:'\"()-\nÃ©Â\xa0â€™œžÅ¡ÄÙØ×²àµ√±≈°‚Ìβ€ΒΓ§«»¿¡€£ÆØÅæøåüöäßÉÈÐÎ"
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(20000)]
+    texts += ["Zlatko BuriÄ‡", "Zlatko Burić", "São Paulo", "CafÃ© " * 3, "plain ASCII", "", "Ã ", "x Ã ",
+              "Cœur", "œ.", "é" + " " * 5 + "é", "é" + " " * 6 + "é", "a\x85b",
+              "Title: Lull of Brønshøj\nDirector: Marta Szabek\n" * 20 + "BuriÄ‡"]
+    assert [values.looks_mis_decoded(t) for t in texts] == [is_bad(t) for t in texts]
+    assert any(is_bad(t) for t in texts) and not all(is_bad(t) for t in texts)
+
+
 # ---- CSV, JSON and YAML use it --------------------------------------------------------------------
 
 def test_csv_people_cells_split_like_press_kits(tmp_path):

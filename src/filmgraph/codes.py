@@ -59,6 +59,20 @@ def _territories() -> tuple[dict[str, Territory], dict[str, Territory]]:
     return by_code, by_name
 
 
+def preload() -> None:
+    """Build every table the lookups use now: a process that forks workers calls this first, so that
+    they share the tables instead of each importing pycountry and langcodes and building them again."""
+    import langcodes
+
+    _territories()
+    _language_aliases()
+    for lang in (None, *NAME_LANGUAGES):  # loads langcodes' name index for each language read
+        try:
+            langcodes.find("English", lang) if lang else langcodes.find("English")
+        except LookupError:
+            pass
+
+
 @lru_cache(maxsize=4096)
 def territory(text: str) -> Territory | None:
     """`UK`, `U.K.`, `United Kingdom`, `Royaume-Uni` and `GB` all give GB; None when unknown.

@@ -65,6 +65,11 @@ def _duration(minutes: int) -> str:
     return _lit(duration(minutes), _XSD_DURATION)
 
 
+@lru_cache(maxsize=1024)
+def _integer(n: int) -> str:
+    return _lit(str(n), _XSD_INTEGER)
+
+
 # Minting folds Unicode (slow in Python); names and titles recur across records, so remember them.
 _slug = lru_cache(maxsize=1 << 17)(identity.slug)
 _film_key = lru_cache(maxsize=4096)(identity.film_key)
@@ -74,8 +79,9 @@ _character_iri = lru_cache(maxsize=1 << 16)(identity.character_iri)
 
 
 @lru_cache(maxsize=1 << 17)
-def _person(name: str) -> str:
-    return identity.person_iri(name)
+def _person(name: str) -> tuple[str, str, str]:
+    """A person's slug IRI, identity key and name literal: people recur across records."""
+    return identity.person_iri(name), identity.key(name), _lit(name)
 
 
 @lru_cache(maxsize=4096)
@@ -99,6 +105,7 @@ _F = {name: _n(getattr(FG, name)) for name in (
     "originalTitle imdbId wikidataId tmdbId note describes sourcePath sourceFormat sourceRow sha256 "
     "contentHash lacks sourceLines absolutePath cinematographer filmEditor productionDesigner aspectRatio colour soundSystem "
     "filmFormat Colour BlackAndWhite").split()}
+_PERSON, _NAME = _P["Person"], _P["name"]
 _CREW = {"producer": _P["producer"], "composer": _P["musicBy"], "cinematographer": _F["cinematographer"],
          "editor": _F["filmEditor"], "production_designer": _F["productionDesigner"]}
 _COLOUR = {"colour": _F["Colour"], "black and white": _F["BlackAndWhite"]}
@@ -131,12 +138,14 @@ class MappedRecord:
         self._triples: list[Triple] | None = None
 
     def __getstate__(self):
+        # Minted nodes travel as plain tuples: a worker pickles tens of them per record.
         return (self.graph.value, self.film.value, self.ntriples, self.size, self.content_hash, self.record,
-                self.minted)
+                tuple((m.iri, m.base, m.name) for m in self.minted))
 
     def __setstate__(self, state) -> None:
-        graph, film, self.ntriples, self.size, self.content_hash, self.record, self.minted = state
+        graph, film, self.ntriples, self.size, self.content_hash, self.record, minted = state
         self.graph, self.film, self._triples = NamedNode(graph), NamedNode(film), None
+        self.minted = tuple(identity.Minted(*m) for m in minted)
 
     @property
     def triples(self) -> list[Triple]:
@@ -159,6 +168,18 @@ def source_lines(lines: dict[str, int]) -> str:
     return json.dumps(lines, sort_keys=True, separators=(",", ":"))
 
 
+# Printable ASCII but `"` and `\`: what JSON and N-Triples both write as it is.
+_PLAIN_KEYS = re.compile(r'[ !#-\[\]-~]*')
+
+
+def _source_lines_literal(lines: dict[str, int]) -> str:
+    """`_lit(source_lines(lines))`, written directly when every key is plain text and every value a
+    whole number (always, for the readers' field names and line numbers)."""
+    if _PLAIN_KEYS.fullmatch("".join(lines)) and all(type(v) is int for v in lines.values()):
+        return '"{' + ",".join(f'\\"{k}\\":{lines[k]}' for k in sorted(lines)) + '}"'
+    return _lit(source_lines(lines))
+
+
 class _Builder:
     """Collects N-Triples lines (without the closing ``.``) for one record, describing each shared
     node once."""
@@ -167,17 +188,20 @@ class _Builder:
         self.triples: list[str] = []
         self._described: set[str] = set()
         self.minted: dict[tuple[str, str], identity.Minted] = {}
+        self._nodes: dict[tuple[str, str], str] = {}
         self._per_base: dict[str, int] = {}
 
-    def mint(self, base: str, name: str) -> str:
+    def mint(self, base: str, name: str, key: str | None = None) -> str:
         """The node for `name` minted from the slug IRI `base`, in angle brackets: two names that
         differ (identity.key) but share a slug get ``base~2`` … within the record."""
-        k = identity.key(name)
-        found = self.minted.get((base, k))
-        if found is None:
-            n = self._per_base[base] = self._per_base.get(base, 0) + 1
-            found = self.minted[(base, k)] = identity.Minted(identity.suffixed(base, n), base, name)
-        return f"<{found.iri}>"
+        found = self._nodes.get((base, key or identity.key(name)))
+        return found if found is not None else self._new(base, name, key or identity.key(name))
+
+    def _new(self, base: str, name: str, key: str) -> str:
+        n = self._per_base[base] = self._per_base.get(base, 0) + 1
+        minted = self.minted[(base, key)] = identity.Minted(identity.suffixed(base, n), base, name)
+        node = self._nodes[(base, key)] = f"<{minted.iri}>"
+        return node
 
     def add(self, s: str, p: str, o: str) -> None:
         self.triples.append(f"{s} {p} {o}")
@@ -193,10 +217,14 @@ class _Builder:
         return True
 
     def person(self, name: str) -> str:
-        node = self.mint(_person(name), name)
-        if self.once(node):
-            self.add(node, _TYPE, _P["Person"])
-            self.add(node, _P["name"], _lit(name))
+        base, key, literal = _person(name)
+        node = self._nodes.get((base, key))
+        if node is None:
+            node = self._new(base, name, key)
+        if node not in self._described:
+            self._described.add(node)
+            self.triples.append(f"{node} {_TYPE} {_PERSON}")
+            self.triples.append(f"{node} {_NAME} {literal}")
         return node
 
     def country(self, code: str) -> str:
@@ -301,14 +329,17 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
         if c.played_by:
             played.setdefault(c.played_by, []).append(c.name)
     used: set[str] = set()
+    add = b.triples.append
+    actor, role_type, billing = _P["actor"], _P["PerformanceRole"], _F["billingOrder"]
     for member in record.cast:
         role = _n(_unique(f"{base}/role/{_slug(member.actor)}", used))
-        b.add(film, _P["actor"], role)
-        b.add(role, _TYPE, _P["PerformanceRole"])
-        b.add(role, _P["actor"], b.person(member.actor))
-        b.add(role, _F["billingOrder"], _lit(str(member.billing), _XSD_INTEGER))
+        add(f"{film} {actor} {role}")
+        add(f"{role} {_TYPE} {role_type}")
+        add(f"{role} {actor} {b.person(member.actor)}")
+        add(f"{role} {billing} {_integer(member.billing)}")
         names = [member.character] if member.character else []
-        names += [n for n in played.get(member.actor, ()) if n not in names]
+        if member.actor in played:
+            names += [n for n in played[member.actor] if n not in names]
         for name in names:
             b.add(role, _P["characterName"], _lit(name))
             b.add(role, _F["character"], character(name))
@@ -420,7 +451,7 @@ def map_record(record: FilmRecord, generated_at: str | None = None) -> MappedRec
     if src.sha256:
         b.add(source_node, _F["sha256"], _lit(src.sha256))
     if record.lines:
-        b.add(graph, _F["sourceLines"], _lit(source_lines(record.lines)))
+        b.add(graph, _F["sourceLines"], _source_lines_literal(record.lines))
 
     digest = hashlib.sha256("\n".join(sorted(b.triples)).encode()).hexdigest()
     b.add(graph, _F["contentHash"], _lit(digest))

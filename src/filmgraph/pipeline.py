@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from filmgraph import identity
 from filmgraph.errors import InputError
 from filmgraph.mapping import MappedRecord, map_record
-from filmgraph.readers import STREAMING, RefusedRow, expand_paths, read_parts
+from filmgraph.readers import STREAMING, RefusedRow, expand_paths, preload, read_parts
 from filmgraph.record import FilmRecord, ReaderWarning
 
 __all__ = ["INPUT_ERRORS", "FileOutcome", "Refusal", "map_paths", "read_paths", "refusal_of"]
@@ -143,6 +143,7 @@ def map_paths(paths: Iterable[str], *, generated_at: str, workers: int = 1, keep
     `skipped`."""
     files = list(expand_paths(list(paths), skipped)) if expand else list(paths)
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        preload(files)  # before the fork: the workers inherit the readers' tables instead of building them
         run: list[str] = []
         for path in files:
             if not _streams_large(path):

@@ -108,6 +108,23 @@ def reader_for(path: str) -> Callable[..., tuple[list[FilmRecord], list[ReaderWa
     return getattr(import_module(module), func)
 
 
+def preload(paths: list[str]) -> None:
+    """Import the readers these files need and let each build its tables (a reader module's own
+    `preload()`), plus the country and language tables and the mojibake check every reader uses.
+    Called before worker processes are forked, so that they inherit all of it (copy-on-write)
+    instead of each paying for it."""
+    from ftfy import badness  # noqa: F401  (the mojibake check of every file)
+
+    from filmgraph import codes
+    from filmgraph.readers import values  # noqa: F401
+
+    for target in sorted({READERS[ext] for p in paths if (ext := os.path.splitext(p)[1].lower()) in READERS}):
+        module = import_module(target.split(":")[0])
+        if callable(getattr(module, "preload", None)):
+            module.preload()
+    codes.preload()
+
+
 def read_file(path: str, **options) -> ReadResult:
     """Read one file with the reader its extension names (a streaming reader's parts joined)."""
     whole = ReadResult(path)
@@ -227,9 +244,9 @@ def _may_hold_mojibake(data: bytes) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return True
-    from ftfy.badness import is_bad
+    from filmgraph.readers.values import looks_mis_decoded
 
-    return is_bad(text)
+    return looks_mis_decoded(text)
 
 
 def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
@@ -262,11 +279,17 @@ def _repaired(record: FilmRecord, path: str) -> list[ReaderWarning]:
 
 def _accepted(reader: Callable[..., object], options: dict) -> dict:
     """The options this reader takes: `mapping=` goes to the structured readers, not to press kits."""
+    names = _keywords(reader)
+    return options if names is None else {k: v for k, v in options.items() if k in names}
+
+
+@functools.cache
+def _keywords(reader: Callable[..., object]) -> frozenset[str] | None:
+    """A reader's parameter names (None when it takes any keyword); asked once per reader, not per file."""
     params = inspect.signature(reader).parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in params):
-        return options
-    names = {p.name for p in params}
-    return {k: v for k, v in options.items() if k in names}
+        return None
+    return frozenset(p.name for p in params)
 
 
 def is_mapping_file(path: str) -> bool:

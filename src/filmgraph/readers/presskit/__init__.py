@@ -19,7 +19,22 @@ from filmgraph.readers.text import cite_pages, extract_text
 from filmgraph.record import FilmRecord, ReaderWarning
 from filmgraph.settings import Limits
 
-__all__ = ["read_presskit", "title_case"]
+__all__ = ["preload", "read_presskit", "title_case"]
+
+
+def preload() -> None:
+    """Load what reading any kit needs (vocabularies, compiled cue patterns, country and language
+    tables) before a process forks its workers, so they inherit it rather than each building it."""
+    from filmgraph import codes
+    from filmgraph.readers.presskit import prose
+    from filmgraph.readers.presskit.vocab import vocab
+
+    vocab()
+    prose.abbreviations()
+    prose._sequel_pattern()
+    prose._more_patterns()
+    prose._cue_patterns()
+    codes.preload()
 
 
 def read_presskit(path: str, data: bytes | None = None, limits: Limits | None = None

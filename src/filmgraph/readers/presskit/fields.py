@@ -39,7 +39,8 @@ def unmark(text: str) -> str:
     return _BULLET.sub("", text) if first and (first in "-*•+" or first.isdigit()) else text
 
 
-_SEPARATOR_MARKS = ("...", "\t", ":", " – ", " — ", "  ", " - ")
+_FIRST_SEPARATOR = re.compile(r"\.\.\.|\t|:(?=\s|$)| – | — |  | - ")
+"""Where a separator may begin: `...`, a tab, a colon before white space or at the end, a spaced dash, two spaces."""
 
 
 @lru_cache(maxsize=8192)
@@ -54,15 +55,10 @@ def split_field(text: str) -> Field | None:
         return Field(m["label"].strip(), m["value"].strip().strip("*").strip(), ":")
     if "**" in text:
         text = text.replace("**", "")
-    first = -1
-    for mark in _SEPARATOR_MARKS:
-        at = text.find(mark, 1)
-        while mark == ":" and at != -1 and at + 1 < len(text) and not text[at + 1].isspace():
-            at = text.find(mark, at + 1)
-        if at != -1 and (first == -1 or at < first):
-            first = at
-    if first == -1:
+    found = _FIRST_SEPARATOR.search(text, 1)
+    if found is None:
         return None
+    first = found.start()
     m = _SEPARATORS.match(text, max(0, first - 1)) or _SEPARATORS.search(text, first)
     if m is None:
         return None

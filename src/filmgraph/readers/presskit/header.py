@@ -41,7 +41,6 @@ _COFFRET = re.compile(r"^coffret\s+", re.I)
 
 
 @lru_cache(maxsize=8192)
-@lru_cache(maxsize=8192)
 def known_line(text: str) -> bool:
     """A line whose label the vocabulary knows (also in brackets: `(Internationaler Titel: X)`).
     Remembered: a field block's lines are asked once to tell the block and again to read each line."""
@@ -51,11 +50,26 @@ def known_line(text: str) -> bool:
     return bool(_BRACKETED_FIELD.match(text) and (f := split_field(text.strip()[1:-1])) and classify(f.label))
 
 
+@lru_cache(maxsize=1 << 14)
+def _cast_item(item: str) -> tuple[str, str | None] | None:
+    """One item of a `Cast:` value as (actor, character or None): `and Anne Hathaway (Selina)`.
+    Actors recur across kits, so items are remembered."""
+    item = _AND_PREFIX.sub("", item.strip())
+    if not item:
+        return None
+    character = None
+    if ("(" in item or "as" in item) and (m := _CAST_CHARACTER.match(item)):
+        item, character = m["actor"], m["paren"] or m["as"]
+        if character:
+            character = _VOICE.sub("", character.strip())
+    return nfc(item), nfc(character) if character else None
+
+
 class HeaderFields:
     """Reading field lines into the record (a part of `Reader`)."""
 
     def _field_block(self, block: list[Line]) -> bool:
-        known = sum(1 for ln in block if self._known_line(ln.text))
+        known = sum(1 for ln in block if known_line(ln.text))
         return known >= 2 or (known == 1 and len(block) <= 2 and not self._prose_block(block))
 
     @staticmethod
@@ -69,7 +83,7 @@ class HeaderFields:
             text = ln.text
             if not text.strip():
                 continue
-            cells = table_cells(text)
+            cells = table_cells(text) if "|" in text else None
             if cells is not None:
                 self._table_row(cells, ln.no, section, where)
                 continue
@@ -79,7 +93,7 @@ class HeaderFields:
                 self._header_line(f"{self.last_field[0]}: {text.strip()}", ln.no, where, continuation=True)
                 continue
             bare = unmark(text).strip().replace("**", "")
-            known = self._known_line(bare)
+            known = known_line(bare)
             if header and not known and not fields_seen and bare.upper() == bare and any(c.isalpha() for c in bare) \
                     and not vocab().phrase_kind(bare, ("presents", "production", "award")):
                 self.title_block.append((bare, ln.no, "first line, in capitals" if ln.no == 1 else "title block: a line in capitals"))
@@ -101,11 +115,11 @@ class HeaderFields:
 
     def _header_line(self, text: str, line: int, where: str, section: Section | None = None,
                      continuation: bool = False) -> None:
-        v = vocab()
         kind = section.kind if section else "front"
         f = split_field(text)
         label = classify(f.label) if f is not None and f.value else None
         if label is None:
+            v = vocab()
             if phrase := values.certificate_phrase(text.strip()):
                 territory, value, advice = phrase
                 self._add_certificate([territory], value, advice, line, f"{where}: certificate phrase")
@@ -128,8 +142,9 @@ class HeaderFields:
             return
         value = f.value.strip()
         field = label.field
-        rule = f"{where}: {f.label.strip()} {'(continued)' if continuation else 'label'}"
-        self.last_field = (f.label.strip(), line)
+        name = f.label.strip()
+        rule = f"{where}: {name} {'(continued)' if continuation else 'label'}"
+        self.last_field = (name, line)
         if field == "ignore":
             return
         if field == "year":
@@ -225,15 +240,9 @@ class HeaderFields:
     def _cast_value(self, value: str, line: int, rule: str) -> None:
         self._rule("cast", line, rule)
         for item in _CAST_SPLIT.split(value):
-            item = _AND_PREFIX.sub("", item.strip())
-            if not item:
-                continue
-            character = None
-            if m := _CAST_CHARACTER.match(item):
-                item, character = m["actor"], m["paren"] or m["as"]
-                if character:
-                    character = _VOICE.sub("", character.strip())
-            self._add_cast(nfc(item), [nfc(character)] if character else [], line, rule)
+            if (member := _cast_item(item)) is not None:
+                actor, character = member
+                self._add_cast(actor, [character] if character else [], line, rule)
 
     def _countries(self, text: str, value: str, line: int, rule: str) -> None:
         for part in values.parts(value, codes.territory):

@@ -10,8 +10,9 @@ makes a character. Series come from cue words (vocab/series.csv), never from a g
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from filmgraph import codes
 from filmgraph.identity import fold, nfc
@@ -97,15 +98,27 @@ _APOSTROPHE_TAILS = frozenset({"m", "s", "t", "d", "ll", "re", "ve"})
 _TITLE_TOKEN = re.compile(r"\S+")
 
 
+@lru_cache(maxsize=1 << 14)
+def _word_kind(word: str) -> tuple[str, bool, bool]:
+    """A prose word without a capitalised possessive (`PUSHER'S` -> `PUSHER`), whether it is in
+    capitals, whether it is a number. Words recur across kits, so the answers are remembered."""
+    if (p := _POSSESSIVE.match(word)) and p[1] == p[1].upper():
+        word = p[1]
+    return word, any(c.isalpha() for c in word) and word == word.upper(), word.isdigit()
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Where each sentence after the first begins (a full stop after an abbreviation ends none)."""
+    return [s.end() for s in _SENTENCE_END.finditer(text) if not _abbreviation_before(text, s.start())]
+
+
 def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
     """ALL-CAPS word runs in a paragraph, each with the year the sentence ties to it."""
     groups: list[list[tuple[int, int, str]]] = []
     for m in _WORD.finditer(text):
-        start, end, word = m.start(), m.end(), m[0]
-        if (p := _POSSESSIVE.match(word)) and p[1] == p[1].upper():
-            end, word = start + len(p[1]), p[1]
-        caps = any(c.isalpha() for c in word) and word == word.upper()
-        digits = word.isdigit()
+        start = m.start()
+        word, caps, digits = _word_kind(m[0])
+        end = start + len(word)
         gap = text[groups[-1][-1][1]:start] if groups and groups[-1] else ""
         abbreviated = gap.startswith(".") and groups and groups[-1] and groups[-1][-1][2].casefold() in abbreviations() \
             and _RUN_GAP.fullmatch(gap[1:] or " ")
@@ -113,12 +126,13 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
             groups[-1].append((start, end, word))
         elif caps or (digits and _CAPS_AFTER.match(text, end)):
             groups.append([(start, end, word)])
-        else:
+        elif groups and groups[-1]:  # one empty group ends a run; more would change nothing
             groups.append([])
-        if word != m[0]:
+        if word != m[0] and groups and groups[-1]:
             groups.append([])
     runs: list[Run] = []
     previous_end = 0
+    starts: list[int] | None = None
     for group in groups:
         while group and _YEAR.fullmatch(group[-1][2]):
             group.pop()
@@ -136,8 +150,11 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
         start, end = group[0][0], group[-1][1]
         if _LIFE_DATES.match(text, end):
             continue
-        sentence_start = max((s.end() for s in _SENTENCE_END.finditer(text, 0, start)
-                              if not _abbreviation_before(text, s.start())), default=0)
+        if starts is None:
+            starts = _sentence_starts(text)
+        # A sentence end never runs past a word's start (it ends in white space), so the ends before
+        # `start` are the ones a search stopping there would find.
+        sentence_start = starts[bisect_right(starts, start) - 1] if starts and starts[0] <= start else 0
         segment = text[max(sentence_start, previous_end):start]
         year = None
         cited = False

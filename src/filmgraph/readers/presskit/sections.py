@@ -87,8 +87,7 @@ def split(lines: list[str], markdown: bool) -> list[Section]:
     for i, raw in enumerate(lines):
         if i in skip:
             continue
-        text = raw.rstrip()
-        stripped = text.strip()
+        stripped = raw.strip()
         heading: str | None = None
         level = 0
         if not stripped:

@@ -30,8 +30,8 @@ class TitleEvidence:
     def _caps_line(text: str) -> bool:
         """A line in capitals without a sentence's end: a title, not prose."""
         bare = unmark(text).strip().strip("*_# ")
-        letters = [c for c in bare if c.isalpha()]
-        return bool(letters) and bare.upper() == bare and not bare.endswith((".", "!", "?")) or text.lstrip().startswith("# ")
+        return bare.upper() == bare and any(c.isalpha() for c in bare) and not bare.endswith((".", "!", "?")) \
+            or text.lstrip().startswith("# ")
 
     @staticmethod
     def _credit_block(block: list[Line]) -> bool:
