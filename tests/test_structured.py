@@ -272,3 +272,16 @@ def test_json_array_through_a_mapping(tmp_path):
         "(list it under 'ignore:' to say so)"]
     (refused,) = result.refused
     assert str(refused) == f"{path} row 2 (line 1), field 'Title': missing title"  # one-line JSON
+
+
+def test_rows_of_one_title_and_year_clash_only_on_different_ids(tmp_path):
+    """Two rows naming one film are two records about one node; two that give different ids are two
+    films that title and year cannot tell apart, so the later one is refused, not merged."""
+    path = tmp_path / "films.csv"
+    path.write_text("title,year,imdb\nAlpha,2001,tt0000001\nAlpha,2001,\nAlpha,2001,tt0000001\n"
+                    "Alpha,2001,tt0000002\nBeta,2002,\nBeta,2002,\n", encoding="utf-8")
+    result = read_file(str(path))
+    assert [(r.title, r.source.row) for r in result.records] == [("Alpha", 2), ("Alpha", 3), ("Alpha", 4),
+                                                                 ("Beta", 6), ("Beta", 7)]
+    (refused,) = result.refused
+    assert refused.row == 5 and "row 2" in refused.message and "tt0000002" in refused.message

@@ -425,8 +425,9 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
     """Documents to records: (bounds), (mapping), required fields, schema, build, one film per identity
     per file; a document that cannot become a record gives a `RefusedRow`, the others go on."""
     limits = limits or Limits()
-    seen: dict[str, int | None] = {}  # film identity -> the row that first gave it
-    seen_ids: dict[str, ExternalIds] = {}  # ... and its ids, when it gave any
+    # Film identity -> (row, ids) of the first row that gave it WITH ids: two rows clash only when
+    # both give ids, so rows without any cost no memory (a million-row file of plain rows holds none).
+    seen: dict[str, tuple[int | None, ExternalIds]] = {}
     for item in docs:
         for line, message in item.warnings:
             yield ReaderWarning(path, line or item.line, f"row {item.row}, {message}" if item.row else message)
@@ -468,18 +469,16 @@ def _iter_records(path: str, sha: str, docs: Iterator[_Doc], kind: str, label, r
             record = build(doc, source, problems)
         if record is not None and not problems.items:
             key = identity.film_key(record.title, record.year)
-            same = f"{key}\n{identity.key(record.title)}"
-            earlier_row = seen.get(same)
-            clash = _id_clash(seen_ids.get(same), record.ids) if same in seen else None
+            same = f"{key}\n{identity.key(record.title)}" if record.ids != ExternalIds() else None
+            earlier_row, earlier_ids = seen.get(same, (None, None))
+            clash = _id_clash(earlier_ids, record.ids) if earlier_ids is not None else None
             if clash:
                 earlier = f"row {earlier_row}" if earlier_row else "an earlier record"
                 problems.add("title", f"same film identity ({key}: title and year) as {earlier} in this file, "
                              f"but a different {clash}: two films that title and year cannot tell apart; left "
                              "out rather than merged into it", "same film as an earlier row")
-            elif same not in seen:
-                seen[same] = item.row
-                if record.ids != ExternalIds():
-                    seen_ids[same] = record.ids
+            elif same is not None and same not in seen:
+                seen[same] = (item.row, record.ids)
         for w in problems.warnings:
             yield ReaderWarning(path, item.line, f"row {item.row}, {w}" if item.row else w)
         if problems.items:
