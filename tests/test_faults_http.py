@@ -127,11 +127,7 @@ def test_rate_limiting_is_one_line_not_an_hour_of_waiting(misbehaving):
     assert r.code == 2 and "429" in _one_line(r.err)
 
 
-DRIP = pytest.mark.xfail(strict=True, reason="sparql/client.py reads the body in 64 KB reads, so a server "
-                         "dripping a byte at a time never reaches the deadline check between reads")
-
-
-@pytest.mark.parametrize("mode", [pytest.param("drip", marks=DRIP), "huge"])
+@pytest.mark.parametrize("mode", ["drip", "huge"])
 def test_a_misbehaving_endpoint_is_one_line_in_bounded_time(misbehaving, mode):
     """The one SPARQL client's overall deadline and body limit (issue 13), set low here."""
     server = misbehaving(mode)

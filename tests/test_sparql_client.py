@@ -25,38 +25,106 @@ def test_an_answer_larger_than_the_limit_is_given_up(scripted_endpoint):
     assert SparqlClient(scripted_endpoint.url, max_bytes=1 << 20).select("SELECT ?x WHERE {}") == []
 
 
+class Slow:
+    """A real HTTP server on 127.0.0.1 that never refuses and never finishes: `mode` says where it
+    stalls. Each read the client makes gets a byte within a fraction of its socket timeout."""
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.hits = 0
+        self.stop = threading.Event()
+        slow = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                slow.hits += 1
+                try:
+                    slow.answer(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_POST = do_GET
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def drip(self, h, data: bytes, every: float = 0.05) -> None:
+        for i in range(len(data)):
+            if self.stop.is_set():
+                return
+            h.wfile.write(data[i:i + 1])
+            h.wfile.flush()
+            time.sleep(every)
+
+    def answer(self, h) -> None:
+        if self.mode == "silent":  # accepts, reads the request, says nothing
+            self.stop.wait(30)
+            return
+        if self.mode == "headers":  # a status line, then headers a byte at a time, for ever
+            h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.drip(h, b"X-Slow: " + b"y" * 2000 + b"\r\n")
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", "application/sparql-results+json")
+        if self.mode == "body-with-length":
+            h.send_header("Content-Length", str(len(ANSWER) + 2000))
+        h.end_headers()
+        self.drip(h, b" " * 2000 + ANSWER)  # 2,000 bytes at 20 a second: 100 s
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture
-def trickling():
-    """A server that sends its answer a few bytes every 0.2 s: each read is quick, the whole is not."""
+def slow():
+    made: list[Slow] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(ANSWER)))
-            self.end_headers()
-            for i in range(0, len(ANSWER), 4):
-                self.wfile.write(ANSWER[i:i + 4])
-                self.wfile.flush()
-                time.sleep(0.2)
+    def start(mode: str) -> Slow:
+        made.append(Slow(mode))
+        return made[-1]
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    yield start
+    for server in made:
+        server.close()
 
 
-def test_a_request_has_an_overall_deadline(trickling):
-    client = SparqlClient(trickling, timeout=5, deadline=0.5, retries=3, sleep=lambda s: None)
+@pytest.mark.parametrize("mode", ["body", "body-with-length", "headers", "silent"])
+def test_a_request_has_one_overall_deadline_whatever_the_server_drips(slow, mode):
+    server = slow(mode)
+    client = SparqlClient(server.url, timeout=5, deadline=1, retries=3, sleep=lambda s: None)
     started = time.monotonic()
-    with pytest.raises(QueryError, match="did not finish answering within 0.5 s"):
+    with pytest.raises(QueryError, match=r"did not finish answering within 1 s"):
         client.select("SELECT ?x WHERE {}")
-    assert client.requests == 1, "a deadline is not retried"
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 3, "the deadline bounds the request, not each read"
+    assert client.requests == server.hits == 1, "a deadline is not retried"
+
+
+def test_retries_stop_before_the_deadline_would_pass(scripted_endpoint):
+    scripted_endpoint.default = Reply(502, body=b"bad gateway")
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    client = SparqlClient(scripted_endpoint.url, deadline=1, retries=10, backoff=0.2, sleep=sleep)
+    with pytest.raises(QueryError, match="another try would pass the request's 1 s deadline"):
+        client.select("SELECT ?x WHERE {}")
+    assert slept == [0.2, 0.4] and len(scripted_endpoint.seen) == 3
+
+
+def test_an_answer_said_to_be_too_large_is_not_read(scripted_endpoint):
+    scripted_endpoint.default = Reply(body=b" " * 100_000 + ANSWER)
+    client = SparqlClient(scripted_endpoint.url, max_bytes=50_000, retries=0)
+    with pytest.raises(QueryError, match="more than 50000 bytes"):
+        client.select("SELECT ?x WHERE {}")
 
 
 def test_credentials_go_basic_first_and_are_never_in_messages(scripted_endpoint):

@@ -90,3 +90,20 @@ def test_digest_credentials_are_answered(virtuoso):
     forget_servers()
     wrong = run_cli("stats", "--store", f"{virtuoso.url}/sparql-auth", "--auth", "dba:wrong")
     assert wrong.code == 2 and "401" in wrong.err and "wrong" not in wrong.err
+
+
+def test_an_ask_is_a_boolean_though_virtuoso_answers_it_as_a_select(big):
+    """Virtuoso answers ASK as a SELECT of `__ASK_RETVAL`: one row holding 1, or no row at all. Read
+    as rows, a false ASK looked true, and an empty server looked full (so a first load missed the
+    fast path, and a re-ingest past 10,000 record graphs met the row cap)."""
+    server, triples = big
+    from filmgraph.sparql.client import SparqlClient
+
+    raw = SparqlClient(f"{server.url}/sparql").query("ASK { <https://example.org/none> ?p ?o }",
+                                                    "application/sparql-results+json").body
+    assert b"__ASK_RETVAL" in raw, "the trap is there"
+    with open_store(server.url) as store:
+        assert bool(store.query(f"ASK {{ GRAPH <{BIG}> {{ {triples[0]} }} }}")) is True
+        assert bool(store.query("ASK { <https://example.org/none> ?p ?o }")) is False
+        assert not store.is_empty()
+        assert bool(store.query(f'ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{GRAPHS}nothing/")) }}')) is False

@@ -216,11 +216,13 @@ def ingest(
             if progress and outcome.part == 0:
                 progress(report.files)
         flush()
-        if bulk:
-            with _whole():
+        with _whole():
+            if bulk:
                 bulk.finish()
+            store.settle()  # a server's last upload landed, or its failure is the run's
     except KeyboardInterrupt as e:  # SIGINT, and SIGTERM as the CLI raises it
         outcomes.close()  # stops the workers at once
+        store.settle()  # an upload in flight lands before the run says what landed
         e.landed = report.written.added + report.written.replaced - (len(bulk.waiting) if bulk else 0)
         e.unchanged = report.written.unchanged
         raise

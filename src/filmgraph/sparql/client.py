@@ -13,10 +13,13 @@ from __future__ import annotations
 import email.message
 import email.utils
 import hashlib
+import heapq
+import http.client
 import json
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -86,11 +89,119 @@ def _detail(body: bytes) -> str:
     return " ".join(lines[:3])[:300]
 
 
+class _Watch:
+    """One request's deadline: when it passes, the watchdog shuts the request's connection down,
+    whatever it is waiting for (connecting, sending, the headers, a body dripping a byte at a time)."""
+
+    __slots__ = ("ends", "sock", "fired", "done")
+
+    def __init__(self, ends: float):
+        self.ends = ends
+        self.sock: socket.socket | None = None
+        self.fired = False
+        self.done = False
+
+    def __lt__(self, other: "_Watch") -> bool:
+        return self.ends < other.ends
+
+    def attach(self, sock: socket.socket) -> None:
+        self.sock = sock
+        if self.fired:
+            _shut(sock)
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Watchdog:
+    """One thread for the process that ends the requests whose deadline passed."""
+
+    def __init__(self) -> None:
+        self._heap: list[_Watch] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, ends: float) -> _Watch:
+        watch = _Watch(ends)
+        with self._wake:
+            if len(self._heap) > 256 and sum(w.done for w in self._heap) > len(self._heap) // 2:
+                self._heap = [w for w in self._heap if not w.done]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, watch)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="filmgraph-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0] is watch:
+                self._wake.notify()
+        return watch
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._heap and (self._heap[0].done or self._heap[0].ends <= time.monotonic()):
+                    watch = heapq.heappop(self._heap)
+                    if not watch.done:
+                        watch.fired = True
+                        if watch.sock is not None:
+                            _shut(watch.sock)
+                self._wake.wait(self._heap[0].ends - time.monotonic() if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
+_CURRENT = threading.local()
+"""The watch of the request this thread is making: redirects and digest retries inside urllib open
+new connections for it, and each is watched."""
+
+
+class _Watched:
+    """A connection that hands its socket to the current request's watch once connected, and
+    connects within the time the request has left."""
+
+    def connect(self) -> None:
+        watch: _Watch | None = getattr(_CURRENT, "watch", None)
+        if watch is not None:
+            self.timeout = max(0.001, min(self.timeout, watch.left()))
+        super().connect()
+        if watch is not None:
+            watch.attach(self.sock)
+
+
+class _WatchedHTTP(_Watched, http.client.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPS(_Watched, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_WatchedHTTP, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def do_open(self, http_class: Any, req: urllib.request.Request, **kwargs: Any) -> Any:
+        return super().do_open(_WatchedHTTPS, req, **kwargs)
+
+
+def _opener(*handlers: Any) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(_HTTPHandler, _HTTPSHandler, *handlers)
+
+
 class SparqlClient:
     """Requests to one SPARQL service; `requests` and `cached` count what a run cost.
 
-    `timeout` bounds each wait for the socket and `deadline` the whole request (seconds);
-    `max_bytes` is the largest answer read before the request is given up."""
+    `timeout` bounds each wait for the socket; `deadline` bounds the whole request, retries and
+    back-off included (seconds): past it the connection is shut, whatever it was waiting for, so
+    a server that drips its answer a byte at a time cannot hold a run. `max_bytes` is the largest
+    answer read before the request is given up."""
 
     def __init__(self, endpoint: str, *, user_agent: str | None = None, timeout: float | None = None,
                  deadline: float | None = None, max_bytes: int | None = None,
@@ -119,7 +230,7 @@ class SparqlClient:
         self.max_wait = max_wait
         self._sleep = sleep
         self._last = 0.0
-        self._opener = urllib.request.build_opener()
+        self._opener = _opener()
         self.requests = 0
         self.cached = 0
 
@@ -166,7 +277,9 @@ class SparqlClient:
 
     def send(self, method: str, url: str, body: bytes | None = None, content_type: str | None = None, *,
              accept: str | None = None) -> Response:
-        """One request, retried while the failure is passing; a final failure is a QueryError."""
+        """One request, retried while the failure is passing, all within the deadline; a final
+        failure is a QueryError."""
+        ends = time.monotonic() + self.deadline
         attempt = 0
         while True:
             wait = self.min_interval - (time.monotonic() - self._last)
@@ -175,29 +288,48 @@ class SparqlClient:
             self._last = time.monotonic()
             self.requests += 1
             delay: float | None = None
+            watch = _WATCHDOG.watch(ends)
+            _CURRENT.watch = watch
             try:
-                return self._once(method, url, body, content_type, accept)
-            except urllib.error.HTTPError as e:
-                text = self._read(e, time.monotonic() + self.timeout)
-                if e.code == 401 and self._switch_to_digest(e):
-                    continue
-                if e.code in (429, 503):
-                    delay = retry_after(e.headers.get("Retry-After"))
-                    if delay is not None and delay > self.max_wait:
-                        raise QueryError(f"{url} asks to wait {delay:.0f} s (HTTP {e.code}); try later") from None
-                elif e.code not in _TRANSIENT or _ENGINE_ERROR.search(text.decode("utf-8", "replace")):
-                    raise self._failure(url, e.code, text) from None
-                problem: Exception | str = self._failure(url, e.code, text)
-            except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout) as e:
-                problem = self._unreachable(url, e)
+                try:
+                    response = self._once(method, url, body, content_type, accept, watch)
+                except urllib.error.HTTPError as e:
+                    text = self._read(e, watch)
+                    if e.code == 401 and self._switch_to_digest(e):
+                        continue
+                    if e.code in (429, 503):
+                        delay = retry_after(e.headers.get("Retry-After"))
+                        if delay is not None and delay > self.max_wait:
+                            raise QueryError(f"{url} asks to wait {delay:.0f} s (HTTP {e.code}); try later") from None
+                    elif e.code not in _TRANSIENT or _ENGINE_ERROR.search(text.decode("utf-8", "replace")):
+                        raise self._failure(url, e.code, text) from None
+                    problem: Exception | str = self._failure(url, e.code, text)
+                except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+                    if watch.fired or watch.left() <= 0:
+                        raise self._late(url) from None
+                    problem = self._unreachable(url, e)
+                else:
+                    return response
+            finally:
+                watch.done = True
+                _CURRENT.watch = None
+            if watch.fired:
+                raise self._late(url)
             if attempt >= self.retries:
                 message = str(problem)
                 raise QueryError(f"{message} (after {attempt + 1} attempts)" if attempt else message) from None
-            self._sleep(delay if delay is not None else self.backoff * 2 ** attempt)
+            pause = delay if delay is not None else self.backoff * 2 ** attempt
+            if time.monotonic() + pause >= ends:
+                raise QueryError(f"{problem} (gave up: another try would pass the request's "
+                                 f"{self.deadline:g} s deadline)") from None
+            self._sleep(pause)
             attempt += 1
 
+    def _late(self, url: str) -> QueryError:
+        return _Deadline(f"{url.split('?')[0]} did not finish answering within {self.deadline:g} s")
+
     def _once(self, method: str, url: str, body: bytes | None, content_type: str | None,
-              accept: str | None) -> Response:
+              accept: str | None, watch: _Watch) -> Response:
         headers = {"User-Agent": self.user_agent}
         if accept:
             headers["Accept"] = accept
@@ -210,26 +342,35 @@ class SparqlClient:
             token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        ends = time.monotonic() + self.deadline
         with self._opener.open(request, timeout=self.timeout) as response:
-            data = self._read(response, ends)
+            data = self._read(response, watch)
             return Response(response.status, response.headers, data)
 
-    def _read(self, response: Any, ends: float) -> bytes:
-        """The body, in chunks, within the request's deadline and the size limit."""
+    def _read(self, response: Any, watch: _Watch) -> bytes:
+        """The body, a read at a time, within the request's deadline and the size limit. A body
+        cut by the watchdog may look ended (no length said): the watch says it was not."""
+        declared = response.headers.get("Content-Length") if response.headers else None
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise self._too_large()
+        read = getattr(response, "read1", None) or response.read  # read1: what has come, not 64 KB
         parts: list[bytes] = []
         size = 0
         while True:
-            if time.monotonic() > ends:
-                raise _Deadline(f"{self.endpoint} did not finish answering within {self.deadline:g} s")
-            chunk = response.read(_CHUNK)
+            if watch.fired or watch.left() <= 0:
+                raise self._late(self.endpoint)
+            chunk = read(_CHUNK)
             if not chunk:
+                if watch.fired:
+                    raise self._late(self.endpoint)
                 return b"".join(parts)
             size += len(chunk)
             if size > self.max_bytes:
-                raise QueryError(f"{self.endpoint} sent more than {self.max_bytes} bytes in one answer; "
-                                 "ask for less (a LIMIT) or raise FILMGRAPH_MAX_RESPONSE_BYTES")
+                raise self._too_large()
             parts.append(chunk)
+
+    def _too_large(self) -> QueryError:
+        return QueryError(f"{self.endpoint} sent more than {self.max_bytes} bytes in one answer; "
+                          "ask for less (a LIMIT) or raise FILMGRAPH_MAX_RESPONSE_BYTES")
 
     def _switch_to_digest(self, error: urllib.error.HTTPError) -> bool:
         """Our basic credentials refused: answer the server's digest challenge from now on
@@ -247,7 +388,7 @@ class SparqlClient:
         manager.add_password(None, self.endpoint, *self.auth)
         parsed = urllib.parse.urlsplit(self.endpoint)
         manager.add_password(None, f"{parsed.scheme}://{parsed.netloc}/", *self.auth)
-        self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
+        self._opener = _opener(urllib.request.HTTPDigestAuthHandler(manager))
         self.auth_scheme = "digest"
 
     def _failure(self, url: str, status: int, body: bytes) -> HttpError:
@@ -271,6 +412,8 @@ class SparqlClient:
         base = url.split("?")[0]
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return QueryError(f"{base} did not answer within {self.timeout:g} s")
+        if isinstance(error, http.client.HTTPException) and not isinstance(error, ConnectionError):
+            return QueryError(f"{base} broke off its answer ({type(error).__name__})")
         if isinstance(reason, ConnectionRefusedError):
             return QueryError(f"cannot connect to {base}: connection refused")
         return QueryError(f"cannot reach {base}: {getattr(reason, 'strerror', None) or reason}")

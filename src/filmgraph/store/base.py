@@ -121,6 +121,10 @@ class Backend:
     def optimize(self) -> None:
         raise self._unsupported(OPTIMIZE, "optimise")
 
+    def settle(self) -> None:
+        """Wait for writes still in flight (a server's bulk load uploads one batch while the next
+        is mapped) and raise their failure; a store that writes synchronously has nothing to wait for."""
+
     # ---- lifetime -----------------------------------------------------------------------------
 
     def close(self) -> None:

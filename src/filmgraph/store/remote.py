@@ -8,8 +8,10 @@ one per record, and the links graph. Writes:
   a PUT atomic), its N-Triples parsed here first, because Virtuoso empties a graph on a PUT whose
   body it cannot parse; a record whose content hash the server already holds is not sent;
 - a first load into an empty server takes the server's fast path: one N-Quads POST per batch
-  (Oxigraph), else Graph Store PUTs a few at a time (Virtuoso's GSP takes no N-Quads, and its
-  SPARQL compiler refuses some INSERT DATA that its Turtle loader takes).
+  (Oxigraph: into its bulk loader, `?no_transaction`, as `oxigraph load` does), sent by a
+  thread of its own while the next batch is read and mapped; else Graph Store PUTs a few at a
+  time (Virtuoso's GSP takes no N-Quads, and its SPARQL compiler refuses some INSERT DATA that
+  its Turtle loader takes).
 
 Reads are paged and every count checked: Virtuoso silently returns 10,001 triples of a larger
 graph on a GSP GET or CONSTRUCT, caps a SELECT at its ResultSetMaxRows (10,000 by default, marked
@@ -43,8 +45,9 @@ PAGE_ROWS = 10_000
 """Rows asked for per page: Virtuoso's default ResultSetMaxRows, and plenty for Oxigraph."""
 INSERT_RECORDS = 100
 """Record graphs per INSERT DATA on a bulk load into a server without a Graph Store."""
-PUT_THREADS = 4
-"""Graph Store PUTs in flight at once on a bulk load into a server that takes no N-Quads."""
+PUT_THREADS = 2
+"""Graph Store PUTs in flight at once on a bulk load into a server that takes no N-Quads (Virtuoso
+7.2 took 49, 44, 44 and 40 graphs/s with 1, 2, 4 and 8 in flight here: its writes queue)."""
 _GRAPH_FILTER = f'FILTER (STRSTARTS(STR(?g), "{GRAPHS}"))'
 
 
@@ -57,12 +60,15 @@ class Server:
     update_url: str
     store_url: str | None
     nquads_post: bool = False
+    bulk_parameter: str = ""
+    """Added to the Graph Store URL of a first-load POST: Oxigraph's `no_transaction` sends it
+    through its bulk loader (not atomic, like `oxigraph load` and the embedded bulk load)."""
     row_cap: int = PAGE_ROWS
     union_parameter: bool = False
-    digest: bool = False
-    """Credentials went basic first and the server wanted digest: go digest at once next time."""
     """The server's default graph is not the union, but `union-default-graph` on a query makes it so
     (Oxigraph); Virtuoso's default graph is the union of all graphs already."""
+    digest: bool = False
+    """Credentials went basic first and the server wanted digest: go digest at once next time."""
 
 
 _SERVERS: dict[tuple[str, bool], Server] = {}
@@ -109,7 +115,8 @@ def _describe(engine: str, query_url: str, root: str, authenticated: bool) -> Se
     if query_url.endswith("/query"):  # Oxigraph's layout: /query, /update, /store
         oxigraph = "oxigraph" in engine
         return Server("oxigraph" if oxigraph else "sparql", query_url, f"{root}/update", f"{root}/store",
-                      nquads_post=True, union_parameter=oxigraph)
+                      nquads_post=True, union_parameter=oxigraph,
+                      bulk_parameter="no_transaction" if oxigraph else "")
     return Server("sparql", query_url, query_url, None)
 
 
@@ -141,6 +148,8 @@ class RemoteStore(Backend):
             self.client.use_digest()
         elif self.client.auth_scheme == "digest":
             self.server.digest = True
+        self._uploader: Any = None
+        self._upload: Any = None
         caps = {QUERY, DUMP}
         if write:
             caps |= {WRITE, BULK_LOAD, TRANSACTIONS}
@@ -157,6 +166,7 @@ class RemoteStore(Backend):
         asks for the default graph to be the union of the graphs where the server can be asked
         (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
         refused, never passed on as if it were whole."""
+        self.settle()
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
         accept = "application/n-triples, text/turtle;q=0.9" if form == "graph" else SPARQL_JSON
@@ -190,6 +200,7 @@ class RemoteStore(Backend):
     def graph_counts(self) -> dict[str, int]:
         """Triples per filmgraph graph. One page when the graphs fit in one answer; when they need
         several (pages without ORDER BY), checked against the server's totals."""
+        self.settle()
         grouped = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_GRAPH_FILTER} }} GROUP BY ?g"
         page = self._page(grouped, 0)
         counts = {row["g"].value: int(row["n"].value) for row in page}
@@ -215,9 +226,10 @@ class RemoteStore(Backend):
         a page cut short by the server is asked again at the size it allows."""
         while True:
             size = self.server.row_cap
-            # TSV from Oxigraph: a third of JSON's bytes, written and read faster (Virtuoso's TSV
-            # header spells variables "g", not ?g, which is not SPARQL TSV).
-            accept = _TSV if self.server.kind == "oxigraph" else SPARQL_JSON
+            # TSV from Oxigraph: a third of JSON's bytes, written and read faster. XML from Virtuoso:
+            # it writes a 10,000-row page as XML in a quarter of the time it takes over JSON (its TSV
+            # quotes IRIs as strings, so it is not SPARQL TSV).
+            accept = _PAGE_FORMAT.get(self.server.kind, SPARQL_JSON)
             response = self.client.query(f"{sparql} LIMIT {size} OFFSET {offset}", accept, url=self.server.query_url)
             cap = response.headers.get("X-SPARQL-MaxRows")
             if cap and int(cap) < size:
@@ -346,6 +358,7 @@ class RemoteStore(Backend):
     def replace_graphs(self, records: Iterable[Any]) -> WriteStats:
         """Each changed record graph PUT whole; unchanged ones (same content hash) not sent."""
         self._require(WRITE, "write record graphs")
+        self.settle()
         latest = {m.graph.value: m for m in records}
         old = self.content_hashes(list(latest))
         stats = WriteStats()
@@ -403,6 +416,7 @@ class RemoteStore(Backend):
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
         """A derived graph (the links graph) PUT whole, or removed when empty."""
         self._require(WRITE, "write a graph")
+        self.settle()
         items = list(triples)
         if items:
             self._put(graph, "".join(f"{t} .\n" for t in items))
@@ -412,10 +426,35 @@ class RemoteStore(Backend):
 
     def remove_graphs(self, graphs: Iterable[str]) -> int:
         self._require(WRITE, "remove graphs")
+        self.settle()
         names = list(graphs)
         for i in range(0, len(names), 200):
             self._update(" ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in names[i:i + 200]))
         return len(names)
+
+    def _in_background(self, upload: Any, *args: Any) -> None:
+        """Start an upload on the upload thread once the one before it has landed."""
+        self.settle()
+        if self._uploader is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._uploader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="filmgraph-upload")
+        self._upload = self._uploader.submit(upload, *args)
+
+    def settle(self) -> None:
+        """Wait for the batch being uploaded (one at a time: the server loads it while filmgraph
+        maps the next) and raise its failure."""
+        upload, self._upload = self._upload, None
+        if upload is not None:
+            upload.result()
+
+    def close(self) -> None:
+        try:
+            self.settle()
+        finally:
+            if self._uploader is not None:
+                self._uploader.shutdown()
+                self._uploader = None
 
     def is_empty(self) -> bool:
         """True when the server holds no filmgraph graph (other people's graphs do not count)."""
@@ -426,7 +465,9 @@ class RemoteStore(Backend):
         """New graphs by the server's fastest path: one N-Quads POST per batch where it takes one
         (Oxigraph); else a Graph Store PUT per graph, `PUT_THREADS` at a time (Virtuoso: its Turtle
         loader takes a graph faster than its SPARQL compiler takes INSERT DATA, and takes literals
-        the compiler refuses); else INSERT DATA."""
+        the compiler refuses; its Graph Store takes neither N-Quads nor TriG); else INSERT DATA.
+        The first two run on the upload thread while the caller maps the next batch: `settle`
+        waits for them and raises their failure."""
         self._require(BULK_LOAD, "bulk load")
         stats = WriteStats()
         items = list(records)
@@ -437,11 +478,12 @@ class RemoteStore(Backend):
         if not items:
             return stats
         if self.server.nquads_post and self.server.store_url:
-            body = "".join(_nquads(m) for m in items)
-            self.client.send("POST", self.server.store_url, body.encode(), "application/n-quads")
+            body = "".join(_nquads(m) for m in items).encode()
+            url = self.server.store_url + (f"?{self.server.bulk_parameter}" if self.server.bulk_parameter else "")
+            self._in_background(self.client.send, "POST", url, body, "application/n-quads")
             return stats
         if self.server.store_url:
-            self._put_all(items)
+            self._in_background(self._put_all, items)
             return stats
         for i in range(0, len(items), INSERT_RECORDS):
             self._insert(items[i:i + INSERT_RECORDS])
@@ -449,6 +491,7 @@ class RemoteStore(Backend):
 
 
 _TSV = "text/tab-separated-values"
+_PAGE_FORMAT = {"oxigraph": _TSV, "virtuoso": "application/sparql-results+xml"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -500,7 +543,17 @@ def _parse(response: Response, form: str, url: str) -> Any:
 
 
 def _parse_canonical(response: Response, form: str, url: str) -> Any:
-    """`_parse`, with the literals a server rewrote (`canonical`) put back in canonical form."""
+    """`_parse`, with the literals a server rewrote (`canonical`) put back in canonical form, and
+    an ASK answered as a SELECT of `__ASK_RETVAL` (Virtuoso: one row holding 1 when true, no row
+    when false) made the boolean it is."""
+    if form == "ask":
+        result = _parse(response, form, url)
+        if isinstance(result, ox.QuerySolutions):
+            truth = any(row["__ASK_RETVAL"] is not None and row["__ASK_RETVAL"].value not in ("0", "false")
+                        for row in result)
+            return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if truth else b"false"),
+                                          ox.QueryResultsFormat.JSON)
+        return result
     if form == "graph":
         return [ox.Triple(t.subject, t.predicate, canonical(t.object)) for t in _parse(response, form, url)]
     if form != "select" or response.content_type != "application/sparql-results+json":
