@@ -293,6 +293,31 @@ def test_sparql_formats_and_protocol_forms(served):
     assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+json")
 
 
+def test_sparql_answers_past_the_router_match_the_router_s(served):
+    """A SPARQL request for results is answered before Starlette's middleware and routing; one
+    whose Accept also names HTML goes through them (and, given format=, gets results too). Both
+    give the same bytes and headers (CORS included); a refusal has the same status and CORS headers."""
+    def both(query: str, fmt: str, accept: str):
+        url = served.url + "sparql?" + urllib.parse.urlencode({"query": query, "format": fmt})
+        answers = []
+        for header in (accept, "text/html;q=0.1, " + accept):
+            status, headers, body = get(url, accept=header, headers={"Origin": "http://example.org"})
+            kept = {k.lower(): v for k, v in headers.items() if k.lower() not in ("date", "server")}
+            answers.append((status, kept, body))
+        return answers
+
+    for fmt, accept in (("json", "application/sparql-results+json"), ("csv", "text/csv"), ("xml", "application/xml")):
+        lean, routed = both(FILMS_BY_YEAR, fmt, accept)
+        assert lean[0] == 200 and lean == routed, fmt
+        assert lean[1]["access-control-allow-origin"] == "*" and lean[1]["vary"] == "Accept, Origin"
+    lean, routed = both("SELECT * WHERE { ?s ?p ?o } LIMIT 100", "json", "application/sparql-results+json")
+    assert lean == routed and lean[1]["filmgraph-truncated"].startswith("true")
+    lean, routed = both("SELEC", "json", "application/sparql-results+json")  # (the routed one is an HTML page)
+    cors = ("access-control-allow-origin", "access-control-expose-headers", "vary")
+    assert lean[0] == routed[0] == 400 and b"query:1:" in lean[2] and lean[1]["content-type"].startswith("text/plain")
+    assert [lean[1][k] for k in cors] == [routed[1][k] for k in cors]
+
+
 def test_service_is_refused_and_nothing_leaves(served):
     """A public endpoint must not become a relay: a SERVICE query is refused before it runs."""
     import http.server

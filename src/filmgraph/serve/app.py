@@ -58,6 +58,9 @@ RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 PAGE_THREADS = 4  # threads making pages, per server process (Site.in_page_thread)
+# CORS on: any site's scripts may read the answers (the data is public and the server read-only).
+CORS = {"allow_origins": ["*"], "allow_methods": ["GET", "POST", "OPTIONS"], "allow_headers": ["Accept", "Content-Type"],
+        "expose_headers": ["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"]}
 
 
 class Config:
@@ -107,12 +110,27 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
         own.append(Mount("/reconcile", app=_LazyReconcile(store, base)))
     if config.prefix != "/":
         own = [Mount(config.prefix.rstrip("/"), routes=own)]
-    app = Starlette(routes=[*routes, *own], lifespan=lifespan,
-                    middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
-                                           allow_headers=["Accept", "Content-Type"],
-                                           expose_headers=["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"])])
+    app = _App(site, routes=[*routes, *own], lifespan=lifespan, middleware=[Middleware(CORSMiddleware, **CORS)])
     app.state.site = site
     return app
+
+
+class _App(Starlette):
+    """The site, with SPARQL requests for results (not the HTML query page) answered before
+    Starlette's middleware and routing (`Site.sparql_results`): on a point query that machinery
+    cost as much CPU as evaluating it."""
+
+    def __init__(self, site: Site, **options: Any):
+        super().__init__(**options)
+        self.site = site
+        self.sparql_path = site.config.prefix + "sparql"
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.sparql_path:
+            scope["app"] = self
+            if await self.site.sparql_results(scope, receive, send):
+                return
+        await super().__call__(scope, receive, send)
 
 
 class _LazyReconcile:
@@ -157,6 +175,7 @@ class Site:
         self.limits = limits
         self._templates: Any = None
         self._templates_lock = threading.Lock()
+        self.cors = CORSMiddleware(None, **CORS)  # its headers, for answers sent past the middleware
 
     @property
     def templates(self) -> Any:
@@ -423,25 +442,108 @@ class Site:
         except endpoint.Refused as e:
             return self.error(request, e.status, f"{e.status}: {e.message}", e.headers)
 
+    async def sparql_results(self, scope, receive, send) -> bool:
+        """Answer a GET or POST to /sparql whose Accept does not name HTML, as `sparql` would, with
+        what the CORS middleware adds; False (nothing read, nothing sent) for any other request,
+        which `sparql` then answers. The same parsing, checks, limits and answers, on the ASGI
+        messages themselves: no request object, middleware or route matching per query."""
+        method = scope["method"]
+        if method != "GET" and method != "POST":
+            return False
+        accept = ctype = length = origin = None
+        for name, value in scope["headers"]:  # the first of each, as Starlette's `Headers.get` reads them
+            if name == b"accept":
+                accept = value.decode("latin-1") if accept is None else accept
+            elif name == b"content-type":
+                ctype = value.decode("latin-1") if ctype is None else ctype
+            elif name == b"content-length":
+                length = value.decode("latin-1") if length is None else length
+            elif name == b"origin":
+                origin = True
+        if accept and "text/html" in accept.lower():  # perhaps a browser, for the query page
+            return False
+        try:
+            body = b""
+            if method == "POST":
+                body = await self._read_body(receive, length)
+                if body is None:  # the client went away
+                    return True
+            text, params = endpoint.parse_request(method, scope["query_string"].decode(), ctype or "", body)
+            if text is None or not text.strip():
+                raise endpoint.Refused(400, "give a query: ?query=..., a form field query=..., "
+                                            "or a POST body of type application/sparql-query")
+            named = fq.NamedQuery(name="query", text=text, source="query")
+            answer = await self._results(named, {}, params, accept, endpoint.check_form(named))
+        except endpoint.Refused as e:
+            response = self.error(Request(scope, receive), e.status, f"{e.status}: {e.message}", e.headers)
+            await response(scope, receive, self._with_cors(scope, send))
+            return True
+        headers = [(b"content-type", _CONTENT_TYPES[answer.media_type]), (b"content-length", b"%d" % len(answer.body)),
+                   (b"vary", b"Accept, Origin"), (b"filmgraph-result-limit", b"%d" % answer.limit)]
+        if answer.truncated:
+            headers.append((b"filmgraph-truncated", f"true; cut at {answer.limit} results".encode()))
+        if origin:
+            headers.extend((k.lower().encode(), v.encode()) for k, v in self.cors.simple_headers.items())
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+        return True
+
+    async def _read_body(self, receive, declared: str | None) -> bytes | None:
+        """The body of an ASGI request, refused past the configured size as `_body` refuses it;
+        None when the client disconnected."""
+        limit = self.config.max_body
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise endpoint.Refused(413, f"request body over {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise endpoint.Refused(413, f"request body over {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _with_cors(self, scope, send):
+        """`send`, adding what the CORS middleware adds to an answer."""
+        import functools
+
+        from starlette.datastructures import Headers
+
+        return functools.partial(self.cors.send, send=send, request_headers=Headers(scope=scope))
+
+    async def _results(self, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
+                       accept: str | None, form: str) -> endpoint.Answer:
+        """The answer as SPARQL results (or RDF), in the format asked for, within the timeout. It is
+        remembered as written, per format, and a remembered one is sent from the event loop."""
+        fmt = endpoint.pick_format(form, accept, params)
+        timeout = endpoint.timeout_for(params, self.limits)
+        key = ("answer", named.text, tuple(sorted(values.items())), fmt)
+        snapshots = self.snapshots
+        with snapshots.use() as snap:
+            answer = snap.recall(key)
+        if answer is None:
+            limit = self.limits.result_limit
+
+            def work():
+                with snapshots.use() as snap:
+                    return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit))
+            answer = await self.limits.run(work, timeout)
+        return answer
+
     async def _answer(self, request: Request, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
                       wants_html: bool, template: str) -> Response:
         form = endpoint.check_form(named)
-        fmt = None if wants_html else endpoint.pick_format(form, request.headers.get("accept"), params)
+        if not wants_html:
+            answer = await self._results(named, values, params, request.headers.get("accept"), form)
+            return Response(answer.body, media_type=answer.media_type,
+                            headers={"Vary": "Accept", **endpoint.headers_for(answer)})
         timeout = endpoint.timeout_for(params, self.limits)
         bound = tuple(sorted(values.items()))
         limit = self.limits.result_limit
-        if not wants_html:
-            # The answer is remembered as written, per format, and a remembered one is sent from the event loop.
-            key = ("answer", named.text, bound, fmt)
-            with self.snapshots.use() as snap:
-                answer = snap.recall(key)
-            if answer is None:
-                def answer_work():
-                    with self.snapshots.use() as snap:
-                        return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit))
-                answer = await self.limits.run(answer_work, timeout)
-            return Response(answer.body, media_type=answer.media_type,
-                            headers={"Vary": "Accept", **endpoint.headers_for(answer)})
 
         def work():
             with self.snapshots.use() as snap:
@@ -480,6 +582,11 @@ def _asks_for_html(request: Request, params: dict[str, str]) -> bool:
     if "text/html" not in accept.lower() or params.get("format") or params.get("output"):
         return False
     return choose(accept, ["text/html", *endpoint.RESULT_TYPES]) == "text/html"
+
+
+# Content-Type of each answer's media type as Starlette's `Response` writes it (text/* gets a charset).
+_CONTENT_TYPES = {media: (media + "; charset=utf-8" if media.startswith("text/") else media).encode()
+                  for media in endpoint.MEDIA.values()}
 
 
 def default_query() -> str:

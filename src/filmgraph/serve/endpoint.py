@@ -85,54 +85,122 @@ class Limits:
         self.threads = threads
         self._abandoned = 0
         self._lock = threading.Lock()
-        self._pool: Any = None
+        self._jobs: Any = None  # a queue the query threads take jobs from, made on first use
+        self._workers: list[threading.Thread] = []
 
     def abandoned(self) -> int:
         """Queries still running that no request waits for any more."""
         return self._abandoned
 
-    def pool(self) -> Any:
+    def _queue(self) -> Any:
         with self._lock:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
+            if self._jobs is None:
+                import queue
 
-                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="filmgraph-query")
-            return self._pool
+                self._jobs = queue.SimpleQueue()
+                for number in range(self.threads):
+                    thread = threading.Thread(target=self._serve, name=f"filmgraph-query-{number}", daemon=True)
+                    thread.start()
+                    self._workers.append(thread)
+            return self._jobs
+
+    def _serve(self) -> None:
+        jobs = self._jobs
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            job.run()
 
     async def run(self, work: Callable[[], T], timeout: float) -> T:
         """`work()` (which runs a query) on the query threads, waited for at most `timeout` seconds.
-        One pool rather than a thread per query: starting a thread cost more than a point query."""
+        A job on a queue to threads that stay, its answer handed back to the event loop, the
+        timeout a timer on that loop: a thread per query, or a general executor's futures, cost
+        more than the point queries most requests are."""
         import asyncio
 
-        if self.abandoned() >= self.max_abandoned:
+        if self._abandoned >= self.max_abandoned:
             raise Refused(503, "too many queries still running past their timeout; try again shortly",
                           {"Retry-After": "5"})
-        state = {"abandoned": False, "done": False}
-
-        def job() -> T:
-            try:
-                return work()
-            finally:
-                with self._lock:
-                    state["done"] = True
-                    if state["abandoned"]:
-                        self._abandoned -= 1
-
-        future = self.pool().submit(job)
+        loop = asyncio.get_running_loop()
+        job = _Job(self, work, loop, loop.create_future())
+        self._queue().put(job)
+        timer = loop.call_later(timeout, job.expire)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-        except asyncio.TimeoutError:
-            if not future.cancel():  # started: it runs on, abandoned, until pyoxigraph is done
-                with self._lock:
-                    if not state["done"]:
-                        state["abandoned"] = True
-                        self._abandoned += 1
+            return await job.waiter
+        except _Expired:
+            job.abandon()
             raise Refused(503, f"the query ran past the {timeout:g} s timeout and was stopped",
                           {"Retry-After": "5"}) from None
+        finally:
+            timer.cancel()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._jobs is not None:
+            for _ in self._workers:
+                self._jobs.put(None)
+
+
+class _Expired(Exception):
+    """A query's timeout ran out on the event loop before its answer came."""
+
+
+_QUEUED, _RUNNING, _DONE, _DROPPED, _ABANDONED = range(5)
+
+
+class _Job:
+    """One query for the query threads, and the event-loop future its answer goes to."""
+
+    __slots__ = ("limits", "work", "loop", "waiter", "state")
+
+    def __init__(self, limits: Limits, work: Callable[[], Any], loop: Any, waiter: Any):
+        self.limits, self.work, self.loop, self.waiter = limits, work, loop, waiter
+        self.state = _QUEUED
+
+    def run(self) -> None:
+        """On a query thread: the work, unless its request stopped waiting before it began."""
+        limits = self.limits
+        with limits._lock:
+            if self.state == _DROPPED:
+                return
+            self.state = _RUNNING
+        value = error = None
+        try:
+            value = self.work()
+        except BaseException as e:  # handed to the waiting request, which raises it
+            error = e
+        with limits._lock:
+            abandoned = self.state == _ABANDONED
+            self.state = _DONE
+            if abandoned:
+                limits._abandoned -= 1
+        if not abandoned:
+            try:
+                self.loop.call_soon_threadsafe(self._settle, value, error)
+            except RuntimeError:  # the loop closed (the server stopped) while the query ran
+                pass
+
+    def _settle(self, value: Any, error: BaseException | None) -> None:
+        if self.waiter.done():  # the request went away meanwhile
+            return
+        if error is not None:
+            self.waiter.set_exception(error)
+        else:
+            self.waiter.set_result(value)
+
+    def expire(self) -> None:
+        if not self.waiter.done():
+            self.waiter.set_exception(_Expired())
+
+    def abandon(self) -> None:
+        """Past its timeout: a job not yet begun never runs; a running one is counted until it ends."""
+        limits = self.limits
+        with limits._lock:
+            if self.state == _QUEUED:
+                self.state = _DROPPED
+            elif self.state == _RUNNING:
+                self.state = _ABANDONED
+                limits._abandoned += 1
 
 
 @lru_cache(maxsize=4096)
