@@ -82,3 +82,32 @@ def test_a_query_still_queued_at_its_timeout_never_runs():
         release.set()
         limits.close()
     assert ran == []
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_a_query_known_to_be_quick_on_the_checkpoint_runs_on_the_event_loop(sample_store, monkeypatch, inline):
+    """With `inline` (a server process per core), a query that ran quickly on this checkpoint before
+    runs on the event loop; one never seen, or asked for with a timeout too short to be sure of,
+    goes to a query thread, where the timeout can give up on it. Without `inline`, every query does."""
+    from starlette.testclient import TestClient
+
+    from filmgraph.serve import app as serve_app
+    from filmgraph.serve import endpoint
+
+    where = []
+    answer = endpoint.answer
+
+    def recording(*args, **kwargs):
+        where.append(threading.current_thread().name.startswith("filmgraph-query"))
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(endpoint, "answer", recording)
+    query = "SELECT ?film WHERE { ?film a <https://schema.org/Movie> } ORDER BY ?film LIMIT 3"
+    accept = {"Accept": "application/sparql-results+json"}
+    with TestClient(serve_app.create_app(str(sample_store), remember=0, reconcile=False, inline=inline)) as client:
+        answers = [client.get("/sparql", params={"query": query}, headers=accept) for _ in range(3)]
+        short = client.get("/sparql", params={"query": query, "timeout": "0.00001"}, headers=accept)
+    assert all(a.status_code == 200 for a in answers) and answers[0].content == answers[2].content
+    assert where[:3] == ([True, False, False] if inline else [True, True, True])
+    assert False not in where[3:]  # the short timeout: on a query thread (or given up on before it began)
+    assert short.status_code in (200, 503)

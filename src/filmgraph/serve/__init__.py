@@ -26,8 +26,11 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
 
     url_host = f"[{host}]" if ":" in host else host
     local = f"http://{url_host}:{port}" + ((urlsplit(base).path or "/") if base else "/")
+    import os
+
+    # With a process per core, query threads would add trips to and fro but no parallelism.
     settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
-                "interval": interval, "remember": remember}
+                "interval": interval, "remember": remember, "inline": workers >= (os.cpu_count() or 1)}
     line = f"filmgraph serving {store} at {local}" + (f" (published as {base})" if base else "")
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
                "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
@@ -42,7 +45,6 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
         raise
     if workers > 1:
         import json
-        import os
         import shutil
         import tempfile
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,9 @@ RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 PAGE_THREADS = 4  # threads making pages, per server process (Site.in_page_thread)
+# With `inline`, a query that used at most this much CPU the last time it ran on the checkpoint runs
+# on the event loop (Site._results), blocking it no longer than a remembered page takes to send a few times.
+INLINE_CPU = 0.002
 # CORS on: any site's scripts may read the answers (the data is public and the server read-only).
 CORS = {"allow_origins": ["*"], "allow_methods": ["GET", "POST", "OPTIONS"], "allow_headers": ["Accept", "Content-Type"],
         "expose_headers": ["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"]}
@@ -74,18 +78,23 @@ class Config:
         self.result_limit = result_limit
         self.max_body = max_body
         self.interval = interval
+        self.inline = False
 
 
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
                result_limit: int = SERVE_RESULT_LIMIT, max_body: int = SERVE_MAX_BODY, interval: float = SERVE_REFRESH,
                remember: int = SERVE_REMEMBER, routes: Sequence[BaseRoute] = (),
-               snapshots: Snapshots | None = None, reconcile: bool = True, shared: str | None = None) -> Starlette:
+               snapshots: Snapshots | None = None, reconcile: bool = True, shared: str | None = None,
+               inline: bool = False) -> Starlette:
     """The read-only site for the store at `store`, answering under `base`; `routes` are added as
     they are (mount another app with `Mount("/reconcile", app=...)`). `snapshots` is a first
     checkpoint already taken; without one it is taken when the app starts. With `reconcile`, the
     OpenRefine reconciliation service answers at `/reconcile/`, its view URL on these pages.
-    `shared` is a folder in which the worker processes of one server share the answers they make."""
+    `shared` is a folder in which the worker processes of one server share the answers they make.
+    `inline` lets a query known to be quick run on the event loop (`Site._results`): right when the
+    server has a process per core, so that query threads would add trips but no parallelism."""
     config = Config(store, base, timeout, result_limit, max_body, interval)
+    config.inline = inline
     if not os.path.isdir(store):
         raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
     limits = endpoint.Limits(timeout, result_limit)
@@ -518,21 +527,35 @@ class Site:
     async def _results(self, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
                        accept: str | None, form: str) -> endpoint.Answer:
         """The answer as SPARQL results (or RDF), in the format asked for, within the timeout. It is
-        remembered as written, per format, and a remembered one is sent from the event loop."""
+        remembered as written, per format, and a remembered one is sent from the event loop.
+
+        With `config.inline`, a query that took at most INLINE_CPU the last time it ran on this
+        checkpoint (`Snapshot.cost`) runs again on the event loop: a checkpoint never changes, so
+        the same query does the same work, well inside any timeout; the trip to a query thread and
+        back (two thread wake-ups and the GIL changing hands) cost about a sixth of such a query.
+        Any other query runs on a query thread, where the timeout can give up on it."""
         fmt = endpoint.pick_format(form, accept, params)
         timeout = endpoint.timeout_for(params, self.limits)
         key = ("answer", named.text, tuple(sorted(values.items())), fmt)
         snapshots = self.snapshots
         with snapshots.use() as snap:
             answer = snap.recall(key)
-        if answer is None:
-            limit = self.limits.result_limit
+            cost = snap.cost(key) if answer is None and self.config.inline else None
+        if answer is not None:
+            return answer
+        limit = self.limits.result_limit
 
-            def work():
-                with snapshots.use() as snap:
+        def work():
+            with snapshots.use() as snap:
+                started = time.thread_time()
+                try:
                     return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit))
-            answer = await self.limits.run(work, timeout)
-        return answer
+                finally:
+                    snap.note_cost(key, time.thread_time() - started)
+        if cost is not None and cost <= INLINE_CPU and cost * 20 <= timeout:
+            self.limits.admit()
+            return work()
+        return await self.limits.run(work, timeout)
 
     async def _answer(self, request: Request, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
                       wants_html: bool, template: str) -> Response:

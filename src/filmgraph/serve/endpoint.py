@@ -112,6 +112,12 @@ class Limits:
                 return
             job.run()
 
+    def admit(self) -> None:
+        """Refuse a new query (503) while `max_abandoned` queries still run past their timeout."""
+        if self._abandoned >= self.max_abandoned:
+            raise Refused(503, "too many queries still running past their timeout; try again shortly",
+                          {"Retry-After": "5"})
+
     async def run(self, work: Callable[[], T], timeout: float) -> T:
         """`work()` (which runs a query) on the query threads, waited for at most `timeout` seconds.
         A job on a queue to threads that stay, its answer handed back to the event loop, the
@@ -119,9 +125,7 @@ class Limits:
         more than the point queries most requests are."""
         import asyncio
 
-        if self._abandoned >= self.max_abandoned:
-            raise Refused(503, "too many queries still running past their timeout; try again shortly",
-                          {"Retry-After": "5"})
+        self.admit()
         loop = asyncio.get_running_loop()
         job = _Job(self, work, loop, loop.create_future())
         self._queue().put(job)

@@ -45,6 +45,7 @@ ANSWERS = SERVE_REMEMBER
 ANSWER_BYTES = 64 << 20  # pages are 10-60 KB: a few thousand fit
 SHARED_BYTES = 256 << 20  # answer files one worker writes for the others, per checkpoint
 DESCRIPTIONS = 512  # kept for the page, pictures and formats of one resource (about 100 KB each)
+COSTS = 4096  # queries whose last CPU time is kept (`Snapshot.cost`)
 _MISSING = object()
 
 
@@ -66,6 +67,7 @@ class Snapshot:
         self.answers: OrderedDict[Any, Any] = OrderedDict()  # recent representations, least recent first
         self.labels: dict[str, Any] = {}  # label statements of mentioned nodes (describe.py)
         self.descriptions: OrderedDict[str, Any] = OrderedDict()
+        self._costs: dict[Any, float] = {}
         self.limit = answers
         self._bytes = 0
         self._users = 0
@@ -107,6 +109,18 @@ class Snapshot:
         if desc is not _MISSING:
             return desc
         return describe_cast(self.store, film, labels=self.labels if self.limit else None)
+
+    def cost(self, key: Any) -> float | None:
+        """CPU seconds the query under `key` took the last time it ran on this checkpoint, if known:
+        the checkpoint never changes, so the same query does the same work again."""
+        return self._costs.get(key)
+
+    def note_cost(self, key: Any, seconds: float) -> None:
+        with self._lock:
+            costs = self._costs
+            if key not in costs and len(costs) >= COSTS:
+                del costs[next(iter(costs))]  # the longest known
+            costs[key] = seconds
 
     def recall(self, key: Any) -> Any:
         """A remembered answer (this process's, or one another worker wrote), or None; cheap enough
