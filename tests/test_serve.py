@@ -547,3 +547,37 @@ def test_worker_processes_share_the_answers_they_make(sample_store, tmp_path):
         first.close()
         second.close()
     assert not list(shared.glob("*/*"))  # each checkpoint's answers go with it
+
+
+def test_a_server_killed_outright_leaves_its_checkpoints_and_the_next_one_removes_them(store_copy, tmp_path,
+                                                                                        monkeypatch):
+    """SIGKILL gives a server no chance to delete its checkpoint folder; the next server to start
+    removes folders of its own naming whose process is gone, and nothing else."""
+    import signal
+
+    scratch = tmp_path / "tmp"  # the servers' temporary folder (TMPDIR), on the store's file system
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+
+    def folders(pid: int) -> list:
+        return [p for p in (*scratch.iterdir(), *store_copy.parent.iterdir())
+                if p.name.lstrip(".").startswith(f"filmgraph-serve-{pid}-")]
+
+    first = start_filmgraph_server(store_copy)
+    left = folders(first.process.pid)
+    assert len(left) == 1 and any(left[0].iterdir())  # a checkpoint inside
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+    assert left[0].exists()
+    alive = scratch / f"filmgraph-serve-{os.getpid()}-kept"  # a running process's folder
+    other = scratch / "filmgraph-serve-notapid"  # not of the server's naming
+    alive.mkdir()
+    other.mkdir()
+    second = start_filmgraph_server(store_copy)
+    try:
+        assert not left[0].exists()
+        assert alive.exists() and other.exists()
+        assert len(folders(second.process.pid)) == 1
+    finally:
+        stop_filmgraph_server(second)
+    assert folders(second.process.pid) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from filmgraph.errors import UsageError
 from filmgraph.serve.app import create_app
-from filmgraph.serve.snapshots import Snapshots
+from filmgraph.serve.snapshots import Snapshots, own_folder
 from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
 
 __all__ = ["create_app", "from_environment", "serve_store"]
@@ -51,7 +51,7 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
         sock.close()
         snapshots.close()
         # The workers make each answer once between them: one writes it here, the others read it.
-        shared = tempfile.mkdtemp(prefix="filmgraph-answers-")
+        shared = own_folder(tempfile.gettempdir(), "filmgraph-answers-")
         os.environ[CONFIG_VARIABLE] = json.dumps({**settings, "shared": shared})
         announce(line)
         try:

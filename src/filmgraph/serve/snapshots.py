@@ -244,17 +244,64 @@ def fingerprint(location: str) -> tuple:
     return tuple(sorted(entries))
 
 
+SCRATCH_PREFIX = "filmgraph-serve-"
+
+
 def _scratch_dir(location: str) -> str:
-    """A folder for checkpoints on the store's file system, so they are hard links, not copies."""
+    """A folder for checkpoints on the store's file system, so they are hard links, not copies.
+    Its name carries this process's id, so that a later server can tell it was left behind by a
+    process that no longer exists (`remove_leftovers`), and clears any such folder first."""
     store_dev = os.stat(location).st_dev
     tmp = tempfile.gettempdir()
     if os.stat(tmp).st_dev == store_dev:
-        return tempfile.mkdtemp(prefix="filmgraph-serve-")
+        return own_folder(tmp, SCRATCH_PREFIX)
     parent = os.path.dirname(os.path.abspath(location))
     try:
-        return tempfile.mkdtemp(prefix=".filmgraph-serve-", dir=parent)
+        return own_folder(parent, "." + SCRATCH_PREFIX)
     except OSError:
-        return tempfile.mkdtemp(prefix="filmgraph-serve-")
+        return own_folder(tmp, SCRATCH_PREFIX)
+
+
+def own_folder(parent: str, prefix: str) -> str:
+    """A new folder `<prefix><pid>-<random>` in `parent`, after removing the folders there that
+    processes now gone left behind under the same prefix (killed without a chance to clean up)."""
+    remove_leftovers(parent, prefix)
+    return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)
+
+
+def remove_leftovers(parent: str, prefix: str) -> list[str]:
+    """Remove the folders `<prefix><pid>-<random>` in `parent` whose process no longer exists; a
+    folder of a running process, of another user's process, or of any other name is left alone."""
+    import re
+
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+")
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.fullmatch(entry.name)
+        if not m or not entry.is_dir(follow_symlinks=False) or _alive(int(m.group(1))):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.exists(entry.path):
+            removed.append(entry.path)
+            log.info("removed %s, left behind by process %s", entry.path, m.group(1))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal exists too)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 class Snapshots:
