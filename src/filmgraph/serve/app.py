@@ -60,8 +60,8 @@ RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 PAGE_THREADS = 4  # threads making pages, per server process (Site.in_page_thread)
 # With `inline`, a query that used at most this much CPU the last time it ran on the checkpoint runs
-# on the event loop (Site._results), blocking it no longer than a remembered page takes to send a few times.
-INLINE_CPU = 0.002
+# on the event loop (Site._results): it holds the loop no longer than a page being made holds the GIL.
+INLINE_CPU = 0.005
 # CORS on: any site's scripts may read the answers (the data is public and the server read-only).
 CORS = {"allow_origins": ["*"], "allow_methods": ["GET", "POST", "OPTIONS"], "allow_headers": ["Accept", "Content-Type"],
         "expose_headers": ["Filmgraph-Result-Limit", "Filmgraph-Truncated", "Vary"]}
