@@ -148,7 +148,10 @@ _SILENT = re.compile(r"\s+(silent\b)", re.IGNORECASE)
 
 
 def _service_at(text: str) -> list[int]:
-    """Offsets of the SERVICE keyword in `text`, outside comments, strings and IRIs."""
+    """Offsets of the SERVICE keyword in `text`, outside comments, strings and IRIs. Most queries
+    hold no such word anywhere, which one search says faster than reading them a character at a time."""
+    if "service" not in text.lower():
+        return []
     found = []
     previous = " "
     for i, c in _skeleton(text):
