@@ -111,3 +111,35 @@ def test_a_query_known_to_be_quick_on_the_checkpoint_runs_on_the_event_loop(samp
     assert where[:3] == ([True, False, False] if inline else [True, True, True])
     assert False not in where[3:]  # the short timeout: on a query thread (or given up on before it began)
     assert short.status_code in (200, 503)
+
+
+def test_a_new_query_text_is_parsed_once_and_a_syntax_error_still_comes_first(sample_store, monkeypatch):
+    """A query whose form the text states is parsed only by its evaluation (not first on an empty
+    store to learn its form); a syntax error is still told with its line and column, and before
+    any other refusal (here a 406)."""
+    from starlette.testclient import TestClient
+
+    from filmgraph import query as fq
+    from filmgraph.serve import app as serve_app
+
+    parsed = []
+    form = fq.query_form
+
+    def counting(text, source="the query"):
+        parsed.append(text)
+        return form(text, source)
+
+    monkeypatch.setattr(fq, "query_form", counting)
+    good = "PREFIX schema: <https://schema.org/>\n# films\nSELECT ?film WHERE { ?film a schema:Movie } LIMIT 2"
+    bad = "PREFIX schema: <https://schema.org/>\nSELECT ?film WHERE {\n  ?film a schema:Movie .\n  FILTER( }"
+    json_ = {"Accept": "application/sparql-results+json"}
+    with TestClient(serve_app.create_app(str(sample_store), remember=0, reconcile=False)) as client:
+        answer = client.get("/sparql", params={"query": good}, headers=json_)
+        assert answer.status_code == 200 and len(answer.json()["results"]["bindings"]) == 2
+        assert parsed == []
+        refused = client.get("/sparql", params={"query": bad}, headers=json_)
+        assert refused.status_code == 400 and refused.text.startswith("400: query:4:")
+        refused = client.get("/sparql", params={"query": bad}, headers={"Accept": "text/turtle"})
+        assert refused.status_code == 400 and refused.text.startswith("400: query:4:")
+        refused = client.get("/sparql", params={"query": good}, headers={"Accept": "text/turtle"})
+        assert refused.status_code == 406

@@ -482,7 +482,7 @@ class Site:
                 raise endpoint.Refused(400, "give a query: ?query=..., a form field query=..., "
                                             "or a POST body of type application/sparql-query")
             named = fq.NamedQuery(name="query", text=text, source="query")
-            answer = await self._results(named, {}, params, accept, endpoint.check_form(named))
+            answer = await self._results(named, {}, params, accept, endpoint.first_form(named))
         except endpoint.Refused as e:
             response = self.error(Request(scope, receive), e.status, f"{e.status}: {e.message}", e.headers)
             await response(scope, receive, self._with_cors(scope, send))
@@ -534,8 +534,12 @@ class Site:
         the same query does the same work, well inside any timeout; the trip to a query thread and
         back (two thread wake-ups and the GIL changing hands) cost about a sixth of such a query.
         Any other query runs on a query thread, where the timeout can give up on it."""
-        fmt = endpoint.pick_format(form, accept, params)
-        timeout = endpoint.timeout_for(params, self.limits)
+        try:
+            fmt = endpoint.pick_format(form, accept, params)
+            timeout = endpoint.timeout_for(params, self.limits)
+        except endpoint.Refused:
+            endpoint.check_form(named)  # (`form` may be `first_form`'s) a syntax error is said first
+            raise
         key = ("answer", named.text, tuple(sorted(values.items())), fmt)
         snapshots = self.snapshots
         with snapshots.use() as snap:
@@ -549,7 +553,7 @@ class Site:
             with snapshots.use() as snap:
                 started = time.thread_time()
                 try:
-                    return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit))
+                    return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit, form))
                 finally:
                     snap.note_cost(key, time.thread_time() - started)
         if cost is not None and cost <= INLINE_CPU and cost * 20 <= timeout:

@@ -22,7 +22,7 @@ from filmgraph import query as fq
 from filmgraph import results
 from filmgraph.errors import QueryError, UsageError
 from filmgraph.serve.negotiation import choose
-from filmgraph.sparql.text import inject_values, uses_service
+from filmgraph.sparql.text import inject_values, stated_form, uses_service
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -300,16 +300,18 @@ _DIRECT = {
 }
 
 
-def answer(backend: Any, named: fq.NamedQuery, values: dict[str, str], fmt: str, limit: int) -> Answer:
+def answer(backend: Any, named: fq.NamedQuery, values: dict[str, str], fmt: str, limit: int,
+           form: str | None = None) -> Answer:
     """The answer in `fmt`, with the CLI's binding and cut. A SELECT or ASK wanted as SPARQL JSON or
     XML from a snapshot is evaluated and written by pyoxigraph in one call, no row passing
     through Python (the same writer `results.write` ends in, so the same bytes); when its bytes
     could hold more rows than `limit`, or a title is to be tried in several languages, the CLI's
-    path runs instead."""
+    path runs instead. `form` is the query's form as `first_form` gave it: a syntax error is
+    then found by the evaluation and told as `check_form` tells it."""
     direct = _DIRECT.get(fmt)
     store = getattr(backend, "store", None)
     titles = {p.name for p in named.params if p.type == "title"}
-    form = check_form(named)
+    form = form or check_form(named)
     if direct is None or store is None or form == "graph" or (titles and (fmt, form) != ("json", "select")):
         return write(execute(backend, named, values, limit), fmt, limit)
     try:
@@ -320,18 +322,29 @@ def answer(backend: Any, named: fq.NamedQuery, values: dict[str, str], fmt: str,
     # `query.run` goes on to try it in every language.
     bindings = {k: v[0] if k in titles else v for k, v in bindings.items()}
     text = inject_values(named.text, bindings) if bindings else named.text
-    failure = None
+    failure = syntax = None
     try:
         data = store.query(text, use_default_graph_as_union=True).serialize(format=direct[0])
     except (OSError, RuntimeError, ValueError, SyntaxError) as e:
         failure = f"{named.source}: {' '.join(str(e).split())[:300]}"
+        syntax = isinstance(e, SyntaxError)
     if failure is not None:  # raised outside the handler, as `query.run` does: pyoxigraph's answer dies here
+        if syntax:
+            check_form(named)  # the error with its line and column, as a query that was checked first gets it
         raise Refused(400, failure)
     if direct[1](data) > limit or (titles and data.endswith(b'"bindings":[]}}')):
         return write(execute(backend, named, values, limit), fmt, limit)
     if fmt in ("json", "xml") and not data.endswith(b"\n"):
         data += b"\n"
     return Answer(data, MEDIA[fmt], False, limit, None)
+
+
+def first_form(named: fq.NamedQuery) -> str:
+    """The query's form, from its text when the keyword after the prologue says it (`stated_form`),
+    else by parsing it (`check_form`). A query read the first way is parsed only when it runs: a
+    new query text costs one parse, not two. Whoever uses it must call `check_form` before
+    reporting any other refusal, so that a syntax error is still said first."""
+    return stated_form(named.text) or check_form(named)
 
 
 def check_form(named: fq.NamedQuery) -> str:
