@@ -70,7 +70,8 @@ CORS = {"allow_origins": ["*"], "allow_methods": ["GET", "POST", "OPTIONS"], "al
 class Config:
     """What `filmgraph serve` was started with."""
 
-    def __init__(self, store: str, base: str, timeout: float, result_limit: int, max_body: int, interval: float):
+    def __init__(self, store: str, base: str, timeout: float, result_limit: int, max_body: int, interval: float,
+                 inline: bool = False):
         self.store = store
         self.base = base if base.endswith("/") else base + "/"
         self.prefix = urlsplit(self.base).path or "/"
@@ -78,7 +79,7 @@ class Config:
         self.result_limit = result_limit
         self.max_body = max_body
         self.interval = interval
-        self.inline = False
+        self.inline = inline  # quick queries on the event loop (Site._results)
 
 
 def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: float = SERVE_TIMEOUT,
@@ -93,8 +94,7 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     `shared` is a folder in which the worker processes of one server share the answers they make.
     `inline` lets a query known to be quick run on the event loop (`Site._results`): right when the
     server has a process per core, so that query threads would add trips but no parallelism."""
-    config = Config(store, base, timeout, result_limit, max_body, interval)
-    config.inline = inline
+    config = Config(store, base, timeout, result_limit, max_body, interval, inline)
     if not os.path.isdir(store):
         raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
     limits = endpoint.Limits(timeout, result_limit)
