@@ -37,7 +37,7 @@ from filmgraph.errors import QueryError, StoreError
 from filmgraph.settings import BASE_IRI
 from filmgraph.sparql.client import SPARQL_JSON, HttpError, Response, SparqlClient
 from filmgraph.sparql.text import inject_values, iri, query_form
-from filmgraph.store.base import BULK_LOAD, DUMP, QUERY, TRANSACTIONS, WRITE, Backend, WriteStats
+from filmgraph.store.base import BULK_LOAD, DUMP, QUERY, TIMED, TRANSACTIONS, WRITE, Backend, WriteStats
 from filmgraph.terms import FG
 
 GRAPHS = f"{BASE_IRI}graph/"
@@ -148,8 +148,10 @@ class RemoteStore(Backend):
             auth = (user, password)
         self.location = location.split("?")[0]
         self.write = write
-        self.client = client or SparqlClient(location, auth=auth, headers=headers, timeout=timeout, retries=2,
-                                             backoff=0.5)
+        # A timeout (a query's) bounds each whole request too, the probe below included.
+        deadline = min(timeout, Settings().request_deadline) if timeout and timeout > 0 else None
+        self.client = client or SparqlClient(location, auth=auth, headers=headers, timeout=timeout,
+                                             deadline=deadline, retries=2, backoff=0.5)
         self.server = _probe(self.client, self.location, auth is not None)
         if self.server.digest:
             self.client.use_digest()
@@ -157,7 +159,7 @@ class RemoteStore(Backend):
             self.server.digest = True
         self._uploader: Any = None
         self._upload: Any = None
-        caps = {QUERY, DUMP}
+        caps = {QUERY, DUMP, TIMED}
         if write:
             caps |= {WRITE, BULK_LOAD, TRANSACTIONS}
         self.capabilities = frozenset(caps)
@@ -168,11 +170,13 @@ class RemoteStore(Backend):
 
     # ---- queries ------------------------------------------------------------------------------
 
-    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True,
+              timeout: float | None = None) -> Any:
         """Like `EmbeddedStore.query`: QuerySolutions, QueryBoolean, or a list of Triples. `union`
         asks for the default graph to be the union of the graphs where the server can be asked
         (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
-        refused, never passed on as if it were whole."""
+        refused, never passed on as if it were whole. Past `timeout` seconds the request is given
+        up (`DeadlinePassed`)."""
         self.settle()
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
@@ -180,7 +184,7 @@ class RemoteStore(Backend):
         url = self.server.query_url
         if union and self.server.union_parameter:
             url += ("&" if "?" in url else "?") + "union-default-graph"
-        response = self.client.query(text, accept, url=url)
+        response = self.client.query(text, accept, url=url, deadline=timeout)
         self._check_whole(response)
         if self.server.kind != "virtuoso":
             return _parse(response, form, self.server.query_url)
