@@ -419,16 +419,18 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
     timed = bool(timeout and timeout > 0 and backend.can(TIMED))
     ends = time.monotonic() + (timeout or 0)
 
-    def ask(text: str) -> Any:
+    def ask(attempt: dict[str, Any]) -> Any:
         if not timed:
-            return backend.query(text)
-        return backend.query(text, timeout=max(ends - time.monotonic(), 0.001))
+            return backend.query(inject_values(query.text, attempt))
+        # The server's client joins the values in itself (the same `inject_values`), and checks the
+        # query's form on the text as written, which it remembers: once per query, not per value.
+        return backend.query(query.text, attempt, timeout=max(ends - time.monotonic(), 0.001))
 
     def work() -> Result:
         failure = None
         try:
             for attempt in attempts:
-                result = materialise(ask(inject_values(query.text, attempt)), form, limit)
+                result = materialise(ask(attempt), form, limit)
                 if not result.empty:
                     break
             return result
