@@ -34,6 +34,8 @@ def preload() -> None:
     prose._sequel_pattern()
     prose._more_patterns()
     prose._cue_patterns()
+    prose.role_cues()
+    prose.aka_pattern()
     codes.preload()
 
 

@@ -42,7 +42,6 @@ _CAPS_AFTER = re.compile(r"\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+\b")
 _PAREN_YEAR = re.compile(r"\s*\((?P<y>1[89]\d\d|20\d\d)\)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
-_STORY_CUE = re.compile(r"\b(?:tells the story|is the story|the story of|follows|centres on|centers on)\b", re.I)
 _SERIES_CUE = re.compile(r"\b(?:trilogy|instal+ments?|sequels?|prequels?|series|saga|franchise|quadrilogy)\b", re.I)
 _SERIES_AFTER = re.compile(r"^\s+(?:films|movies|series|trilogy|saga|franchise|quadrilogy|cycle)\b", re.I)
 _ORDINAL = re.compile(
@@ -64,15 +63,6 @@ _ACRONYMS = frozenset({
     "CIA", "DJ", "OK", "BBC", "HBO", "MTV", "DVDS", "CGI", "AKA", "NB", "PS",
 })
 
-_ROLE_CUES = (
-    (re.compile(r"\b(?:writer[- ]and[- ]director|writer[-/]director|director[- ]and[- ]writer|director[-/]writer)\s+", re.I),
-     ("directors", "writers")),
-    (re.compile(r"\bwritten and directed by\s+", re.I), ("directors", "writers")),
-    (re.compile(r"\bdirected and written by\s+", re.I), ("directors", "writers")),
-    (re.compile(r"\b(?:directed by|director)\s+", re.I), ("directors",)),
-    (re.compile(r"\b(?:written by|writer|screenwriter)\s+", re.I), ("writers",)),
-)
-_AKA = re.compile(r",?\s+(?:aka|a\.k\.a\.?|also known as|known as)\s+", re.I)
 _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "bin", "al"})
 _CHARACTER_CONNECTORS = frozenset({"the", "of", "von", "van", "de", "da", "di", "le", "la"})
 _SENTENCE_STARTERS = frozenset({
@@ -384,6 +374,31 @@ def _words(kind: str) -> str:
     source = {"ordinal": v.ordinals, "final": v.finals, "part": v.part_nouns, "series": v.series_nouns,
               "numbered": v.numbered, "completing": v.completing}[kind]
     return "|".join(re.escape(w) for w in sorted(source, key=len, reverse=True))
+
+
+def _alternatives(phrases) -> str:
+    """Phrases as one alternation, longest first, a space matching any run of spaces or a hyphen."""
+    return "|".join(re.escape(p).replace(r"\ ", r"[-\s]+") for p in sorted(phrases, key=len, reverse=True))
+
+
+_ROLES = {"role: directors+writers": ("directors", "writers"), "role: directors": ("directors",),
+          "role: writers": ("writers",)}
+
+
+@cache
+def role_cues() -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
+    """`written and directed by`, `réalisé par`, `Drehbuchautor` … before a name, each with the
+    roles it gives (vocab/phrases.csv, kinds `role: …`); the double roles are tried first."""
+    v = vocab()
+    return tuple((re.compile(rf"\b(?:{_alternatives(v.phrases[kind])})\s+", re.I), roles)
+                 for kind, roles in _ROLES.items() if v.phrases.get(kind))
+
+
+@cache
+def aka_pattern() -> re.Pattern:
+    """`Vito Andolini aka Vito Corleone`, `alias`, `genannt` (vocab/phrases.csv, kind `aka`)."""
+    phrases = vocab().phrases.get("aka")
+    return re.compile(rf",?\s+(?:{_alternatives(phrases)})\.?\s+", re.I) if phrases else re.compile(r"(?!)")
 
 
 @cache
