@@ -713,3 +713,17 @@ def test_role_cues_in_french_and_german_prose_come_from_the_vocabulary(tmp_path,
     record, _ = _read(kit)
     assert (record.directors, record.writers) == (directors, writers)
     assert all(record.rules[field] == "prose: role cue" for field in ("directors", "writers") if getattr(record, field))
+
+
+@pytest.mark.parametrize("title, base, number", [
+    ("Star Wars, épisode V : L'Empire contre-attaque", "Star Wars", 5),
+    ("Kill Bill: Vol. 2", "Kill Bill", 2),
+    ("Kill Bill Vol 2", "Kill Bill", 2),
+    ("Sissi – Teil 3", "Sissi", 3),
+])
+def test_a_title_ending_in_a_numbered_part_names_its_place(title, base, number):
+    """The part nouns (`Part`, `Vol.`, `épisode`, `Teil`) are vocab/series.csv's `numbered` rows."""
+    from filmgraph.readers.presskit.prose import series_from_title
+
+    found = series_from_title(title)
+    assert found is not None and found[:2] == (base, number)

@@ -36,6 +36,8 @@ def preload() -> None:
     prose._cue_patterns()
     prose.role_cues()
     prose.aka_pattern()
+    prose._numbered_title()
+    prose._series_after()
     codes.preload()
 
 

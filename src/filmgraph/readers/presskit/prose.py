@@ -43,7 +43,6 @@ _PAREN_YEAR = re.compile(r"\s*\((?P<y>1[89]\d\d|20\d\d)\)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
 _SERIES_CUE = re.compile(r"\b(?:trilogy|instal+ments?|sequels?|prequels?|series|saga|franchise|quadrilogy)\b", re.I)
-_SERIES_AFTER = re.compile(r"^\s+(?:films|movies|series|trilogy|saga|franchise|quadrilogy|cycle)\b", re.I)
 _ORDINAL = re.compile(
     r"\b(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))\b"
     r"(?P<between>(?:[\s,]+(?:and\s+)?[a-z]+){0,3}?)[\s,]+"
@@ -162,7 +161,7 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
         after = after[: m.start()] if (m := _SENTENCE_END.search(after)) else after
         runs.append(Run(
             nfc(text[start:end]), start, end, _line_at(text, first_line, start), paragraph, year, segment, after,
-            bool(_SERIES_AFTER.match(text[end:])), cited,
+            bool(_series_after().match(text[end:])), cited,
         ))
     return runs
 
@@ -523,7 +522,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             if target is None or names_title(target.text, title):
                 continue
             base = _short(target.text)
-            if m := _NUMBERED_TITLE.match(base):
+            if m := _numbered_title().match(base):
                 base, previous = m["base"], _number(m["n"])
             else:
                 previous = 1
@@ -539,8 +538,19 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
     return None
 
 
-_NUMBERED_TITLE = re.compile(r"^(?P<base>.+?)[,:]?\s+(?:part|episode|chapter|vol\.?|volume|teil|partie|chapitre)\s+"
-                             r"(?P<n>[IVX]+|\d+)$", re.I)
+@cache
+def _numbered_title() -> re.Pattern:
+    """`The Godfather Part II`, `Kill Bill: Vol. 2`, `Teil 2`: a title ending in a numbered part
+    (vocab/series.csv, kind `numbered`; a trailing dot may be left out)."""
+    nouns = "|".join(re.escape(w.rstrip(".")) + (r"\.?" if w.endswith(".") else "")
+                     for w in sorted(vocab().numbered, key=len, reverse=True))
+    return re.compile(rf"^(?P<base>.+?)[,:]?\s+(?:{nouns})\s+(?P<n>[IVX]+|\d+)$", re.I)
+
+
+@cache
+def _series_after() -> re.Pattern:
+    """A series noun right after a name (`the PUSHER films`, `die Dollar-Trilogie`): vocab/series.csv."""
+    return re.compile(rf"^\s+(?:{_words('series')})\b", re.I)
 
 
 def _number(text: str) -> int:
@@ -549,9 +559,9 @@ def _number(text: str) -> int:
 
 def series_from_title(title: str) -> tuple[str, int, int, str] | None:
     """`The Godfather Part II`, `Kill Bill: Vol. 2`, `Episode V`: the title states its place."""
-    if m := _NUMBERED_TITLE.match(_short(title) if not re.search(r":\s*(?:vol|part|episode)", title, re.I) else title):
+    if m := _numbered_title().match(_short(title) if not re.search(r":\s*(?:vol|part|episode)", title, re.I) else title):
         if m["n"].isdigit() or _ROMAN.match(m["n"].upper()):
-            return m["base"].rstrip(":, "), _number(m["n"]), 0, "title: Part/Vol./Episode N"
+            return m["base"].rstrip(":,–—- "), _number(m["n"]), 0, "title: Part/Vol./Episode N"
     return None
 
 
