@@ -30,7 +30,6 @@ import pyoxigraph as ox
 
 from filmgraph.errors import InputError, QueryError, UsageError
 from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
-from filmgraph.sparql.client import DeadlinePassed
 from filmgraph.sparql.text import inject_values, query_form, uses_service
 from filmgraph.store.base import TIMED
 from filmgraph.terms import SDO, XSD
@@ -445,6 +444,8 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
 
     if not timed:
         return with_timeout(work, timeout, f"query {query.name}")
+    from filmgraph.sparql.client import DeadlinePassed  # a timed backend is a server: its client is loaded
+
     try:  # the backend keeps the time itself: no thread to wait on
         return work()
     except DeadlinePassed:
