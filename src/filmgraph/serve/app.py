@@ -541,25 +541,29 @@ class Site:
             endpoint.check_form(named)  # (`form` may be `first_form`'s) a syntax error is said first
             raise
         key = ("answer", named.text, tuple(sorted(values.items())), fmt)
+        limit = self.limits.result_limit
+
+        def work(snap: Snapshot) -> endpoint.Answer:
+            started = time.thread_time()
+            try:
+                return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit, form))
+            finally:
+                snap.note_cost(key, time.thread_time() - started)
+
         snapshots = self.snapshots
         with snapshots.use() as snap:
             answer = snap.recall(key)
-            cost = snap.cost(key) if answer is None and self.config.inline else None
-        if answer is not None:
-            return answer
-        limit = self.limits.result_limit
+            if answer is not None:
+                return answer
+            cost = snap.cost(key) if self.config.inline else None
+            if cost is not None and cost <= INLINE_CPU and cost * 20 <= timeout:
+                self.limits.admit()
+                return work(snap)
 
-        def work():
+        def on_thread() -> endpoint.Answer:
             with snapshots.use() as snap:
-                started = time.thread_time()
-                try:
-                    return snap.remember(key, lambda: endpoint.answer(snap, named, values, fmt, limit, form))
-                finally:
-                    snap.note_cost(key, time.thread_time() - started)
-        if cost is not None and cost <= INLINE_CPU and cost * 20 <= timeout:
-            self.limits.admit()
-            return work()
-        return await self.limits.run(work, timeout)
+                return work(snap)
+        return await self.limits.run(on_thread, timeout)
 
     async def _answer(self, request: Request, named: fq.NamedQuery, values: dict[str, str], params: dict[str, str],
                       wants_html: bool, template: str) -> Response:

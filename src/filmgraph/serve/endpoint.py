@@ -261,12 +261,19 @@ def pick_format(form: str, accept: str | None, params: dict[str, str]) -> str:
             fmt = FORMAT_PARAM.get(wanted) or RESULT_TYPES.get(params[key].lower()) or GRAPH_TYPES.get(params[key].lower())
             if fmt and ((form == "graph") == (fmt in results.GRAPH)):
                 return fmt
-    offers = list(GRAPH_TYPES) if form == "graph" else list(RESULT_TYPES)
-    chosen = choose(accept, offers)
-    if chosen is None:
-        kinds = ", ".join(offers)
+    fmt = _negotiated(form == "graph", accept)
+    if fmt is None:
+        kinds = ", ".join(GRAPH_TYPES if form == "graph" else RESULT_TYPES)
         raise Refused(406, f"cannot answer in any type the request accepts; this query gives: {kinds}")
-    return (GRAPH_TYPES if form == "graph" else RESULT_TYPES)[chosen]
+    return fmt
+
+
+@lru_cache(maxsize=256)
+def _negotiated(graph: bool, accept: str | None) -> str | None:
+    """The format an Accept header gets, remembered per header: clients send the same few."""
+    types = GRAPH_TYPES if graph else RESULT_TYPES
+    chosen = choose(accept, list(types))
+    return None if chosen is None else types[chosen]
 
 
 def timeout_for(params: dict[str, str], limits: Limits) -> float:
