@@ -532,7 +532,7 @@ class Site:
         With `config.inline`, a query that took at most INLINE_CPU the last time it ran on this
         checkpoint (`Snapshot.cost`) runs again on the event loop: a checkpoint never changes, so
         the same query does the same work, well inside any timeout; the trip to a query thread and
-        back (two thread wake-ups and the GIL changing hands) cost about a sixth of such a query.
+        back (two thread wake-ups and the GIL changing hands) cost 7-27 % of such a query's CPU.
         Any other query runs on a query thread, where the timeout can give up on it."""
         try:
             fmt = endpoint.pick_format(form, accept, params)
