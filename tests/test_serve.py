@@ -564,10 +564,12 @@ def test_a_server_killed_outright_leaves_its_checkpoints_and_the_next_one_remove
                 if p.name.lstrip(".").startswith(f"filmgraph-serve-{pid}-")]
 
     first = start_filmgraph_server(store_copy)
-    left = folders(first.process.pid)
-    assert len(left) == 1 and any(left[0].iterdir())  # a checkpoint inside
-    first.process.send_signal(signal.SIGKILL)
-    first.process.wait()
+    try:
+        left = folders(first.process.pid)
+        assert len(left) == 1 and any(left[0].iterdir())  # a checkpoint inside
+    finally:
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
     assert left[0].exists()
     alive = scratch / f"filmgraph-serve-{os.getpid()}-kept"  # a running process's folder
     other = scratch / "filmgraph-serve-notapid"  # not of the server's naming
