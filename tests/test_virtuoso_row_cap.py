@@ -87,3 +87,21 @@ def test_reingest_past_the_cap_removes_the_stale_graph_and_remove_finds_every_gr
     assert result.code == 0, result.err
     assert len([line for line in result.out.splitlines() if line.startswith("removed https:")]) == FILMS - 1
     assert _record_graphs(capped.url) == []
+
+
+def test_link_reads_every_film_and_person_past_the_cap(capped, tmp_path):
+    """`link` compares every film and person of ours with the target's: listings that grow with the
+    store, read in counted pages like the sources."""
+    from filmgraph.link.candidates import load_films, load_people
+
+    folder = tmp_path / "capped"
+    folder.mkdir()
+    _csv(folder / "films.csv", FILMS)
+    result = run_cli("ingest", "--no-validate", "-q", "--store", capped.url, "--root", str(tmp_path), str(folder))
+    assert result.code == 0, result.err
+    with open_store(capped.url) as store:
+        films = load_films(store)
+        people = load_people(store)
+    assert sorted(f.titles[0] for f in films) == sorted(f"Capped Film {i}" for i in range(1, FILMS + 1))
+    assert all(f.year and f.directors for f in films)
+    assert sorted(p.names[0] for p in people) == sorted(f"Director {i}" for i in range(1, FILMS + 1))
