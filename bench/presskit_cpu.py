@@ -14,7 +14,9 @@ rounds with every round's value beside it, and the load average at each round:
 - `ingest`: `filmgraph ingest` of the whole folder into a new store, the process and its workers;
   `ingest_workers` is the workers' part (reading and mapping), the rest is the main process (store
   writes, identities, validation);
-- `ingest_nv`, `ingest_nv_workers`: the same with `--no-validate`.
+- `ingest_nv`, `ingest_nv_workers`: the same with `--no-validate`;
+- `ingest_wall`, `ingest_nv_wall`: the wall time of the two ingests, which sets bench/run.py's
+  records per second (on a quiet machine only: other work changes it far more than CPU time).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -73,24 +76,28 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """CPU seconds of a command and every process it waited for, and its output."""
-    before = _children_cpu()
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """CPU seconds of a command and every process it waited for, its wall seconds, and its output."""
+    before, started = _children_cpu(), time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
     spent = _children_cpu() - before
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return spent, done.stdout
+    return spent, wall, done.stdout
 
 
-def measure(checkout: str, kits: str, work: str, env: dict[str, str]) -> dict[str, float]:
+def measure(checkout: str, kits: str, work: str, env: dict[str, str], ingest_only: bool = False) -> dict[str, float]:
     python = os.path.join(checkout, ".venv", "bin", "python")
-    _, out = _run([python, "-c", _IN_PROCESS, kits], env)
-    result = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, float] = {"startup": 0.0, "read": 0.0, "map": 0.0}
+    if not ingest_only:
+        _, _, out = _run([python, "-c", _IN_PROCESS, kits], env)
+        result = json.loads(out.strip().splitlines()[-1])
     for name, extra in (("ingest", []), ("ingest_nv", ["--no-validate"])):
         store = tempfile.mkdtemp(prefix="store-", dir=work)
         shutil.rmtree(store)
-        result[name], out = _run([python, "-c", _INGEST, "ingest", "--quiet", "--store", store, *extra, kits], env)
+        result[name], result[f"{name}_wall"], out = _run(
+            [python, "-c", _INGEST, "ingest", "--quiet", "--store", store, *extra, kits], env)
         result[f"{name}_workers"] = json.loads(out.strip().splitlines()[-1])["workers"]
         shutil.rmtree(store, ignore_errors=True)
     result["load"] = os.getloadavg()[0]
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--work", help="folder for the kits and stores (default: a temporary folder)")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--ingest-only", action="store_true", help="skip the in-process read and map phases")
     args = parser.parse_args(argv)
     work = args.work or tempfile.mkdtemp(prefix="presskit-cpu-")
     kits = os.path.join(work, "presskit")
@@ -117,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in checkouts}
     for i in range(args.rounds):
         for name, checkout in checkouts.items():
-            rounds[name].append(measure(checkout, kits, work, env))
+            rounds[name].append(measure(checkout, kits, work, env, args.ingest_only))
             r = rounds[name][-1]
             print(f"round {i + 1} {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k not in ("records", "triples")),
                   flush=True)
-    metrics = ("startup", "read", "map", "ingest", "ingest_workers", "ingest_nv", "ingest_nv_workers")
-    print(f"\n{args.films} kits, CPU seconds (median of {args.rounds} rounds; every round in brackets)")
+    metrics = ("startup", "read", "map", "ingest", "ingest_workers", "ingest_nv", "ingest_nv_workers",
+               "ingest_wall", "ingest_nv_wall")
+    print(f"\n{args.films} kits, CPU seconds, and wall seconds for `*_wall` (median of {args.rounds} rounds; "
+          "every round in brackets)")
     print(f"{'':8}" + "".join(f"{m:>26}" for m in metrics))
     medians = {}
     for name in checkouts:
@@ -132,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = {m: medians["new"][m] / medians["base"][m] for m in metrics if medians["base"][m]}
     print(f"{'new/base':8}" + "".join(f"{ratio.get(m, 0):>26.3f}" for m in metrics))
     # Each round's new against the base run just before it: the load drifts less within a pair.
-    paired = {m: statistics.median(n[m] / b[m] for b, n in zip(rounds["base"], rounds["new"]) if b[m]) for m in metrics}
-    print(f"{'paired':8}" + "".join(f"{paired[m]:>26.3f}" for m in metrics) + "   (median of the rounds' new/base)")
+    paired = {m: statistics.median(pairs) for m in metrics
+              if (pairs := [n[m] / b[m] for b, n in zip(rounds["base"], rounds["new"]) if b[m]])}
+    print(f"{'paired':8}" + "".join(f"{paired.get(m, 0):>26.3f}" for m in metrics) + "   (median of the rounds' new/base)")
     loads = [r["load"] for name in checkouts for r in rounds[name]]
     print(f"load average (1 min) during the rounds: {min(loads):.1f}-{max(loads):.1f}")
     if args.json:

@@ -207,3 +207,25 @@ def test_verbs_refuse_a_server_they_cannot_reach(backend):
         pytest.skip("a folder is always reachable")
     result = run_cli("stats", "--store", "http://127.0.0.1:9/sparql")
     assert result.code == 2 and "cannot connect" in result.err and "Traceback" not in result.err
+
+
+def test_what_others_keep_on_the_server_stays_out_of_the_export(loaded, reference):
+    """A server is shared: a default-graph statement naming a record graph, and another graph whose
+    literal reads like a filmgraph quad, are someone else's and never reach an export."""
+    if loaded.name == "embedded":
+        pytest.skip("the embedded store is filmgraph's alone")
+    graph = "https://w3id.org/filmgraph/id/graph/presskit/not-a-record"
+    other = "http://example.org/someone-else"
+    cites = f"<http://example.org/a> <http://example.org/cites> <{graph}>"
+    # Virtuoso has no default graph to write to: there the citing statement goes in the other graph.
+    default = "" if loaded.name == "virtuoso" else f"{cites} . "
+    with open_store(loaded.location, write=True) as store:
+        store._update(f'INSERT DATA {{ {default}GRAPH <{other}> {{ {cites} . <http://example.org/b> '
+                      f'<http://example.org/says> "x <{graph}> .\\n<y> <z> \\"w\\" <{graph}>" }} }}')
+    loaded.dirty = True
+    try:
+        for fmt in ("nquads", "ntriples"):
+            assert _export(loaded.location, fmt) == reference[fmt], fmt
+    finally:
+        with open_store(loaded.location, write=True) as store:
+            store._update((f"DELETE DATA {{ {cites} }} ; " if default else "") + f"DROP SILENT GRAPH <{other}>")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -66,7 +67,9 @@ class Misbehaving:
             chunk = b" " * 1_000_000
             for _ in range(2_000):  # 2 GB of whitespace, unless the client stops reading first
                 h.wfile.write(chunk)
-        elif self.mode == "drip":
+        elif self.mode == "drip-after-ask" and "ASK" in urllib.parse.unquote(h.path):
+            self._send(h, 200, json_type, b'{"head": {}, "boolean": true}')
+        elif self.mode in ("drip", "drip-after-ask"):
             h.send_response(200)
             h.send_header("Content-Type", json_type)
             h.end_headers()
@@ -136,6 +139,17 @@ def test_a_misbehaving_endpoint_is_one_line_in_bounded_time(misbehaving, mode):
                 env={"FILMGRAPH_REQUEST_DEADLINE": "5", "FILMGRAPH_MAX_RESPONSE_BYTES": "10000000"}, timeout=30)
     assert time.monotonic() - start < 40
     assert r.code == 2 and server.url in _one_line(r.err)
+
+
+def test_the_query_timeout_holds_on_a_server_however_long_its_own_deadline(misbehaving):
+    """On a server the request itself keeps the query's timeout (no thread waits for it): a dripping
+    answer is given up at `--timeout`, not at the client's much longer deadline."""
+    server = misbehaving("drip-after-ask")
+    start = time.monotonic()
+    r = run_cli("query", "--endpoint", server.url, "--timeout", "2", "--sparql", "SELECT ?s WHERE { ?s ?p ?o }",
+                env={"FILMGRAPH_REQUEST_DEADLINE": "100"}, timeout=60)
+    assert time.monotonic() - start < 30
+    assert r.code == 2 and "ran past the 2 s timeout" in _one_line(r.err)
 
 
 SERVICE_QUERY = "SELECT ?s WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"

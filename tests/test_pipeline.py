@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -134,3 +135,22 @@ def test_workers_are_forked_after_the_readers_are_preloaded(tmp_path, monkeypatc
     assert calls == []
     list(map_paths([str(tmp_path)], generated_at=STAMP, workers=2))
     assert calls == [PARALLEL_MIN_FILES]
+
+
+def test_worker_tasks_hold_a_bounded_run_of_files(tmp_path, monkeypatch):
+    """A task is at most CHUNK_FILES files and, past its first file, about CHUNK_BYTES of input: the
+    tasks waiting for the caller hold a bounded amount whatever the files' sizes."""
+    from filmgraph import pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 1000)
+    sizes = [10] * 130 + [600, 600, 600, 5000, 10]
+    files = []
+    for i, size in enumerate(sizes):
+        path = tmp_path / f"{i:03}.json"
+        path.write_bytes(b" " * size)
+        files.append(str(path))
+    chunks = pipeline._chunks(files)
+    assert [p for c in chunks for p in c] == files
+    assert all(len(c) <= pipeline.CHUNK_FILES for c in chunks)
+    assert all(sum(os.path.getsize(p) for p in c) <= 1000 or len(c) == 1 for c in chunks)
+    assert [len(c) for c in chunks] == [64, 64, 3, 1, 1, 1, 1]

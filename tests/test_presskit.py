@@ -699,3 +699,31 @@ def test_series_wordings(text, series):
 def test_release_dates_in_many_forms(value, date):
     record = _prose("FOO tells the story of a man.", header=f"Year: 2004\nUK Release Date: {value}\n")
     assert record.releases == [Release("GB", "cinema", date)]
+
+
+@pytest.mark.parametrize("prose, directors, writers", [
+    ("Un film écrit et réalisé par Jeanne Morel, tourné à Lyon.", ["Jeanne Morel"], ["Jeanne Morel"]),
+    ("Le scénariste Paul Adam signe ici son premier film.", [], ["Paul Adam"]),
+    ("Ein Film unter der Regie von Karl Berg, geschrieben von Anna Schmidt.", ["Karl Berg"], ["Anna Schmidt"]),
+])
+def test_role_cues_in_french_and_german_prose_come_from_the_vocabulary(tmp_path, prose, directors, writers):
+    """The cues that name a director or writer in prose are rows of vocab/phrases.csv (`role: …`)."""
+    kit = tmp_path / "kit.txt"
+    kit.write_text(f"Titel: Nachtzug\nJahr: 2001\n\n{prose}\n", encoding="utf-8")
+    record, _ = _read(kit)
+    assert (record.directors, record.writers) == (directors, writers)
+    assert all(record.rules[field] == "prose: role cue" for field in ("directors", "writers") if getattr(record, field))
+
+
+@pytest.mark.parametrize("title, base, number", [
+    ("Star Wars, épisode V : L'Empire contre-attaque", "Star Wars", 5),
+    ("Kill Bill: Vol. 2", "Kill Bill", 2),
+    ("Kill Bill Vol 2", "Kill Bill", 2),
+    ("Sissi – Teil 3", "Sissi", 3),
+])
+def test_a_title_ending_in_a_numbered_part_names_its_place(title, base, number):
+    """The part nouns (`Part`, `Vol.`, `épisode`, `Teil`) are vocab/series.csv's `numbered` rows."""
+    from filmgraph.readers.presskit.prose import series_from_title
+
+    found = series_from_title(title)
+    assert found is not None and found[:2] == (base, number)

@@ -153,6 +153,9 @@ class NotUnion:
     def query(self, sparql, substitutions=None, *, union=True):
         return self.store.query(sparql, substitutions, union=False)
 
+    def can(self, capability):
+        return self.store.can(capability)
+
 
 def cells(result):
     return [tuple(results.cell(t) for t in row) for row in result.rows]

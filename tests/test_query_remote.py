@@ -52,6 +52,21 @@ def test_every_named_query_gives_the_same_rows_remotely(servers, local, mode, na
     assert there.rows, "every named query has rows on the sample records"
 
 
+def test_a_server_keeps_the_query_timeout_itself_with_no_thread(servers, local, monkeypatch):
+    """A request has its own deadline, so a query on a server is timed by it: starting a thread per
+    query (what the embedded store needs) would cost a millisecond a query over HTTP."""
+    def no_thread(*args, **kwargs):
+        raise AssertionError("a query on a server went through a waiting thread")
+
+    monkeypatch.setattr(query, "with_timeout", no_thread)
+    params, _ = EXPECTED["film-cast"]
+    named = query.library()["film-cast"]
+    there = query.run(RemoteStore(servers["plain"].query_url), named, params, timeout=30)
+    assert there.rows
+    with pytest.raises(AssertionError, match="waiting thread"):
+        query.run(local, named, params, timeout=30)
+
+
 @pytest.mark.parametrize("mode", ["plain", "union"])
 def test_injection_matches_nothing_on_the_server(servers, mode):
     url = servers[mode].query_url

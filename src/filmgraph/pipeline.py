@@ -32,8 +32,11 @@ INPUT_ERRORS: tuple[type[BaseException], ...] = (InputError, ValueError, LookupE
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 200
-# Files per task handed to a worker: large enough to amortise the round trip.
+# Files per task handed to a worker: large enough to amortise the round trip, and at most about
+# CHUNK_BYTES of input, so that the few tasks each worker may have waiting (workers.AHEAD) hold a few
+# MB of records however large the files.
 CHUNK_FILES = 64
+CHUNK_BYTES = 4 << 20
 # A streamed file (CSV, JSON, YAML) above this size is read here, part by part, even in a parallel
 # run: a worker hands a file's outcomes back together, so it would hold the whole file at once.
 STREAM_HERE_BYTES = 1 << 20
@@ -202,12 +205,29 @@ def _map_chunk(files: list[str], generated_at: str, keep_records: bool, resolve:
     return [_mapped(_read_one(path, options), generated_at, keep_records, resolve, root) for path in files]
 
 
+def _chunks(files: list[str]) -> list[list[str]]:
+    """Runs of consecutive files, each at most CHUNK_FILES long and about CHUNK_BYTES in size."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for path in files:
+        try:
+            bytes_ = os.stat(path).st_size
+        except OSError:
+            bytes_ = 0
+        if chunks[-1] and (len(chunks[-1]) >= CHUNK_FILES or size + bytes_ > CHUNK_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(path)
+        size += bytes_
+    return [c for c in chunks if c]
+
+
 def _parallel(files: list[str], generated_at: str, workers: int, keep_records: bool, resolve: bool,
               root: str | None, options: dict) -> Iterator[FileOutcome]:
     """Chunks of files read and mapped by worker processes that die with this one (workers.py)."""
     from filmgraph.workers import ordered_map
 
-    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    chunks = _chunks(files)
     tasks = ((chunk, generated_at, keep_records, resolve, root, options) for chunk in chunks)
     for outcomes in ordered_map(_map_chunk, tasks, workers):
         yield from outcomes

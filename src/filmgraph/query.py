@@ -20,6 +20,7 @@ import datetime
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,7 @@ import pyoxigraph as ox
 from filmgraph.errors import InputError, QueryError, UsageError
 from filmgraph.settings import DEFAULT_QUERY_TIMEOUT
 from filmgraph.sparql.text import inject_values, query_form, uses_service
+from filmgraph.store.base import TIMED
 from filmgraph.terms import SDO, XSD
 
 PARAM_TYPES = {
@@ -311,11 +313,15 @@ def with_timeout(work: Callable[[], T], timeout: float | None, what: str) -> T:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise QueryTimeout(f"{what} ran past the {timeout:g} s timeout and was stopped "
-                           "(raise it with --timeout S or FILMGRAPH_QUERY_TIMEOUT)")
+        raise _timed_out(what, timeout)
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def _timed_out(what: str, timeout: float) -> QueryTimeout:
+    return QueryTimeout(f"{what} ran past the {timeout:g} s timeout and was stopped "
+                        "(raise it with --timeout S or FILMGRAPH_QUERY_TIMEOUT)")
 
 
 def materialise(raw: Any, form: str, limit: int | None) -> Result:
@@ -407,11 +413,23 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
     plain = {k: v[0] if k in titles else v for k, v in bindings.items()}
     attempts = [plain, bindings] if titles else [bindings]
 
+    if timeout is None:
+        timeout = DEFAULT_QUERY_TIMEOUT
+    timed = bool(timeout and timeout > 0 and backend.can(TIMED))
+    ends = time.monotonic() + (timeout or 0)
+
+    def ask(attempt: dict[str, Any]) -> Any:
+        if not timed:
+            return backend.query(inject_values(query.text, attempt))
+        # The server's client joins the values in itself (the same `inject_values`), and checks the
+        # query's form on the text as written, which it remembers: once per query, not per value.
+        return backend.query(query.text, attempt, timeout=max(ends - time.monotonic(), 0.001))
+
     def work() -> Result:
         failure = None
         try:
             for attempt in attempts:
-                result = materialise(backend.query(inject_values(query.text, attempt)), form, limit)
+                result = materialise(ask(attempt), form, limit)
                 if not result.empty:
                     break
             return result
@@ -424,6 +442,11 @@ def run(backend: Any, query: NamedQuery, values: Mapping[str, str] | None = None
         # alive into another thread (where dropping it fails: the object is "unsendable").
         raise QueryError(failure)
 
-    if timeout is None:
-        timeout = DEFAULT_QUERY_TIMEOUT
-    return with_timeout(work, timeout, f"query {query.name}")
+    if not timed:
+        return with_timeout(work, timeout, f"query {query.name}")
+    from filmgraph.sparql.client import DeadlinePassed  # a timed backend is a server: its client is loaded
+
+    try:  # the backend keeps the time itself: no thread to wait on
+        return work()
+    except DeadlinePassed:
+        raise _timed_out(f"query {query.name}", timeout) from None

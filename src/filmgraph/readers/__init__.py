@@ -183,7 +183,11 @@ def read_bytes(path: str, limits: Limits | None = None) -> bytes:
                              "(FILMGRAPH_MAX_FILE_BYTES); split it, or give the records as CSV, which streams",
                              path=path)
         try:
-            data = f.read(limits.file_bytes + 1)
+            # Asked for by the size the file says it has (a read of the whole limit would allocate it
+            # all, 64 MB, for every small file); one that grew since is read on, up to the limit.
+            data = f.read(min(size, limits.file_bytes) + 1)
+            if len(data) > size:
+                data += f.read(limits.file_bytes + 1 - len(data))
         except OSError as e:
             raise InputError(f"cannot read: {e.strerror}", path=path) from None
     if len(data) > limits.file_bytes:

@@ -257,14 +257,16 @@ class SparqlClient:
             os.replace(tmp, path)
         return rows
 
-    def query(self, query: str, accept: str, url: str | None = None) -> Response:
-        """A query by GET when it is short (cacheable by proxies), else by POST as a form."""
+    def query(self, query: str, accept: str, url: str | None = None, deadline: float | None = None) -> Response:
+        """A query by GET when it is short (cacheable by proxies), else by POST as a form; `deadline`
+        shortens the client's own for this request."""
         url = url or self.endpoint
         encoded = urllib.parse.urlencode({"query": query}, quote_via=urllib.parse.quote)
         if len(encoded) <= _GET_LIMIT:
             sep = "&" if "?" in url else "?"
-            return self.send("GET", f"{url}{sep}{encoded}", accept=accept)
-        return self.send("POST", url, encoded.encode(), "application/x-www-form-urlencoded", accept=accept)
+            return self.send("GET", f"{url}{sep}{encoded}", accept=accept, deadline=deadline)
+        return self.send("POST", url, encoded.encode(), "application/x-www-form-urlencoded", accept=accept,
+                         deadline=deadline)
 
     def update(self, update: str, url: str) -> Response:
         return self.send("POST", url, urllib.parse.urlencode({"update": update}).encode(),
@@ -279,10 +281,19 @@ class SparqlClient:
     # ---- HTTP ----------------------------------------------------------------------------------
 
     def send(self, method: str, url: str, body: bytes | None = None, content_type: str | None = None, *,
-             accept: str | None = None) -> Response:
-        """One request, retried while the failure is passing, all within the deadline; a final
-        failure is a QueryError."""
-        ends = time.monotonic() + self.deadline
+             accept: str | None = None, deadline: float | None = None) -> Response:
+        """One request, retried while the failure is passing, all within the deadline (the client's,
+        or `deadline` when shorter); a final failure is a QueryError, past the deadline a
+        `DeadlinePassed`."""
+        limit = self.deadline if deadline is None else min(deadline, self.deadline)
+        ends = time.monotonic() + limit
+        try:
+            return self._send(method, url, body, content_type, accept, ends)
+        except DeadlinePassed:
+            raise self._late(url, limit) from None
+
+    def _send(self, method: str, url: str, body: bytes | None, content_type: str | None, accept: str | None,
+              ends: float) -> Response:
         attempt = 0
         while True:
             wait = self.min_interval - (time.monotonic() - self._last)
@@ -328,8 +339,9 @@ class SparqlClient:
             self._sleep(pause)
             attempt += 1
 
-    def _late(self, url: str) -> QueryError:
-        return _Deadline(f"{url.split('?')[0]} did not finish answering within {self.deadline:g} s")
+    def _late(self, url: str, limit: float | None = None) -> QueryError:
+        return DeadlinePassed(f"{url.split('?')[0]} did not finish answering within "
+                              f"{self.deadline if limit is None else limit:g} s")
 
     def _once(self, method: str, url: str, body: bytes | None, content_type: str | None,
               accept: str | None, watch: _Watch) -> Response:
@@ -477,5 +489,5 @@ class SparqlClient:
         return QueryError(f"cannot reach {base}: {getattr(reason, 'strerror', None) or reason}")
 
 
-class _Deadline(QueryError):
+class DeadlinePassed(QueryError):
     """The whole request took longer than its deadline: not retried (the next try would too)."""

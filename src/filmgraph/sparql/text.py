@@ -96,9 +96,11 @@ def _skeleton(sparql: str) -> Iterator[tuple[int, str]]:
         i += 1
 
 
+@lru_cache(maxsize=1024)
 def where_brace(sparql: str) -> int | None:
     """Offset just past the `{` that opens the outermost WHERE group, or None for `CONSTRUCT WHERE {}`
-    (whose group doubles as the template and may hold triples only)."""
+    (whose group doubles as the template and may hold triples only). Remembered: a named query's
+    values are joined in at the same place every time."""
     depth = 0
     form = None
     first_brace = None

@@ -28,6 +28,9 @@ DUMP = "dump"
 """Every statement as N-Quads or N-Triples lines, complete (`dump_lines`): the export's input."""
 OPTIMIZE = "optimize"
 """Compaction after a bulk load (`optimize`)."""
+TIMED = "timed"
+"""A query stops by itself once the caller's timeout has passed (`query(..., timeout=S)`), so no
+thread is needed to stop waiting for it (an HTTP request has its deadline; pyoxigraph has none)."""
 MATCH = "match"
 """Statements by pattern as pyoxigraph terms (`quads_for_pattern`, `contains_named_graph`): one
 resource described from the indexes, without SPARQL (describe.py)."""

@@ -37,11 +37,17 @@ from filmgraph.errors import QueryError, StoreError
 from filmgraph.settings import BASE_IRI
 from filmgraph.sparql.client import SPARQL_JSON, HttpError, Response, SparqlClient
 from filmgraph.sparql.text import inject_values, iri, query_form
-from filmgraph.store.base import BULK_LOAD, DUMP, QUERY, TRANSACTIONS, WRITE, Backend, WriteStats
+from filmgraph.store.base import BULK_LOAD, DUMP, QUERY, TIMED, TRANSACTIONS, WRITE, Backend, WriteStats
 from filmgraph.terms import FG
 
 GRAPHS = f"{BASE_IRI}graph/"
 """The graphs filmgraph owns on a server: everything else there is someone else's."""
+# A line of an N-Quads dump whose graph is one of filmgraph's: subject and predicate (no spaces in
+# either), an object, then the graph IRI (no spaces, no `>` inside) and the closing dot. Grouped
+# without the graph (a triple) or with it (a quad); the closing dot is left out of both.
+_GRAPH_TERM = rb" <" + re.escape(GRAPHS.encode()) + rb"[^ \n>]*>"
+_OUR_TRIPLE = re.compile(rb"^([^ \n]+ [^ \n]+ [^\n]+)" + _GRAPH_TERM + rb" \.$", re.M)
+_OUR_QUAD = re.compile(rb"^([^ \n]+ [^ \n]+ [^\n]+" + _GRAPH_TERM + rb") \.$", re.M)
 PAGE_ROWS = 10_000
 """Rows asked for per page: Virtuoso's default ResultSetMaxRows, and plenty for Oxigraph."""
 INSERT_RECORDS = 100
@@ -142,8 +148,10 @@ class RemoteStore(Backend):
             auth = (user, password)
         self.location = location.split("?")[0]
         self.write = write
-        self.client = client or SparqlClient(location, auth=auth, headers=headers, timeout=timeout, retries=2,
-                                             backoff=0.5)
+        # A timeout (a query's) bounds each whole request too, the probe below included.
+        deadline = min(timeout, Settings().request_deadline) if timeout and timeout > 0 else None
+        self.client = client or SparqlClient(location, auth=auth, headers=headers, timeout=timeout,
+                                             deadline=deadline, retries=2, backoff=0.5)
         self.server = _probe(self.client, self.location, auth is not None)
         if self.server.digest:
             self.client.use_digest()
@@ -151,7 +159,7 @@ class RemoteStore(Backend):
             self.server.digest = True
         self._uploader: Any = None
         self._upload: Any = None
-        caps = {QUERY, DUMP}
+        caps = {QUERY, DUMP, TIMED}
         if write:
             caps |= {WRITE, BULK_LOAD, TRANSACTIONS}
         self.capabilities = frozenset(caps)
@@ -162,11 +170,13 @@ class RemoteStore(Backend):
 
     # ---- queries ------------------------------------------------------------------------------
 
-    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True) -> Any:
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True,
+              timeout: float | None = None) -> Any:
         """Like `EmbeddedStore.query`: QuerySolutions, QueryBoolean, or a list of Triples. `union`
         asks for the default graph to be the union of the graphs where the server can be asked
         (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
-        refused, never passed on as if it were whole."""
+        refused, never passed on as if it were whole. Past `timeout` seconds the request is given
+        up (`DeadlinePassed`)."""
         self.settle()
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
@@ -174,7 +184,7 @@ class RemoteStore(Backend):
         url = self.server.query_url
         if union and self.server.union_parameter:
             url += ("&" if "?" in url else "?") + "union-default-graph"
-        response = self.client.query(text, accept, url=url)
+        response = self.client.query(text, accept, url=url, deadline=timeout)
         self._check_whole(response)
         if self.server.kind != "virtuoso":
             return _parse(response, form, self.server.query_url)
@@ -338,9 +348,9 @@ class RemoteStore(Backend):
                 yield ox.Quad(t.subject, t.predicate, t.object, g)
 
     def dump_lines(self, output: IO[bytes], *, quads: bool) -> None:
-        """Oxigraph hands over the whole dataset in one Graph Store GET (it does not truncate, and
-        dumps in Rust: 4x faster here than paging), its count per graph checked all the same;
-        other servers are paged."""
+        """Oxigraph hands over the whole dataset in one Graph Store GET, read from one snapshot of
+        the store and dumped in Rust (4x faster here than paging); other servers are paged, every
+        graph counted."""
         if self.server.kind == "oxigraph" and self.server.store_url:
             self._dump_dataset(output, quads)
             return
@@ -349,22 +359,21 @@ class RemoteStore(Backend):
             output.write("".join(f"{t}{tail}" for t in triples).encode())
 
     def _dump_dataset(self, output: IO[bytes], quads: bool) -> None:
-        counts = self.graph_counts()
+        """The filmgraph graphs' lines of Oxigraph's N-Quads dump, kept as the server wrote them.
+
+        One GET reads one snapshot, so no count taken by another request is needed to trust it (a
+        body cut short fails in the client); lines of other graphs and of the default graph are
+        left out by `_OUR_QUAD`, with no term parsed in Python (a third of the time of parsing)."""
+        self.settle()
         body = self.client.send("GET", self.server.store_url, accept="application/n-quads").body
-        seen: dict[str, int] = dict.fromkeys(counts, 0)
-        lines = []
-        for q in ox.parse(body, ox.RdfFormat.N_QUADS):
-            graph = q.graph_name
-            if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(GRAPHS):
-                continue
-            seen[graph.value] = seen.get(graph.value, 0) + 1
-            lines.append(f"{q} .\n" if quads else f"{q.triple} .\n")
-        wrong = sorted(g for g, n in seen.items() if counts.get(g) != n)
-        if wrong:
-            raise StoreError(f"{self.location}: the dataset sent holds {seen[wrong[0]]} triples of <{wrong[0]}>, "
-                             f"which the server counts {counts.get(wrong[0], 0)} ({len(wrong)} graphs differ); "
-                             "refusing to pass on a partial export (is someone writing?)")
-        output.write("".join(lines).encode())
+        pattern = _OUR_QUAD if quads else _OUR_TRIPLE
+        start, step = 0, 1 << 23
+        while start < len(body):
+            end = body.find(b"\n", min(start + step, len(body) - 1)) + 1 or len(body)
+            kept = pattern.findall(body, start, end)
+            if kept:
+                output.write(b" .\n".join(kept) + b" .\n")
+            start = end
 
     # ---- writing ------------------------------------------------------------------------------
 

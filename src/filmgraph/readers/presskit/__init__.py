@@ -34,6 +34,10 @@ def preload() -> None:
     prose._sequel_pattern()
     prose._more_patterns()
     prose._cue_patterns()
+    prose.role_cues()
+    prose.aka_pattern()
+    prose._numbered_title()
+    prose._series_after()
     codes.preload()
 
 

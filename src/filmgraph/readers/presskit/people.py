@@ -129,7 +129,7 @@ class People:
             if main.casefold() in ("the", "le", "la"):
                 continue
             self._character(main, line, played_by=actor, alias=alias, rule="prose: Name (Actor)")
-        for m in prose._AKA.finditer(text):
+        for m in prose.aka_pattern().finditer(text):
             if any(0 <= u - m.end() < 60 for u in used):
                 continue
             name = prose._name_before(text, m.start())
@@ -163,7 +163,7 @@ class People:
 
     def _roles(self, text: str, start: int) -> None:
         taken: list[tuple[int, int]] = []
-        for cue, roles in prose._ROLE_CUES:
+        for cue, roles in prose.role_cues():
             for m in cue.finditer(text):
                 if any(a <= m.start() < b for a, b in taken):
                     continue

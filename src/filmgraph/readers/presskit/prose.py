@@ -42,9 +42,7 @@ _CAPS_AFTER = re.compile(r"\s+[A-ZÀ-Þ][A-ZÀ-Þ'’-]+\b")
 _PAREN_YEAR = re.compile(r"\s*\((?P<y>1[89]\d\d|20\d\d)\)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
-_STORY_CUE = re.compile(r"\b(?:tells the story|is the story|the story of|follows|centres on|centers on)\b", re.I)
 _SERIES_CUE = re.compile(r"\b(?:trilogy|instal+ments?|sequels?|prequels?|series|saga|franchise|quadrilogy)\b", re.I)
-_SERIES_AFTER = re.compile(r"^\s+(?:films|movies|series|trilogy|saga|franchise|quadrilogy|cycle)\b", re.I)
 _ORDINAL = re.compile(
     r"\b(?:(?P<num>\d+)(?:st|nd|rd|th)|(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))\b"
     r"(?P<between>(?:[\s,]+(?:and\s+)?[a-z]+){0,3}?)[\s,]+"
@@ -64,15 +62,6 @@ _ACRONYMS = frozenset({
     "CIA", "DJ", "OK", "BBC", "HBO", "MTV", "DVDS", "CGI", "AKA", "NB", "PS",
 })
 
-_ROLE_CUES = (
-    (re.compile(r"\b(?:writer[- ]and[- ]director|writer[-/]director|director[- ]and[- ]writer|director[-/]writer)\s+", re.I),
-     ("directors", "writers")),
-    (re.compile(r"\bwritten and directed by\s+", re.I), ("directors", "writers")),
-    (re.compile(r"\bdirected and written by\s+", re.I), ("directors", "writers")),
-    (re.compile(r"\b(?:directed by|director)\s+", re.I), ("directors",)),
-    (re.compile(r"\b(?:written by|writer|screenwriter)\s+", re.I), ("writers",)),
-)
-_AKA = re.compile(r",?\s+(?:aka|a\.k\.a\.?|also known as|known as)\s+", re.I)
 _NAME_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "du", "bin", "al"})
 _CHARACTER_CONNECTORS = frozenset({"the", "of", "von", "van", "de", "da", "di", "le", "la"})
 _SENTENCE_STARTERS = frozenset({
@@ -172,7 +161,7 @@ def _runs(text: str, first_line: int, paragraph: int) -> list[Run]:
         after = after[: m.start()] if (m := _SENTENCE_END.search(after)) else after
         runs.append(Run(
             nfc(text[start:end]), start, end, _line_at(text, first_line, start), paragraph, year, segment, after,
-            bool(_SERIES_AFTER.match(text[end:])), cited,
+            bool(_series_after().match(text[end:])), cited,
         ))
     return runs
 
@@ -386,6 +375,31 @@ def _words(kind: str) -> str:
     return "|".join(re.escape(w) for w in sorted(source, key=len, reverse=True))
 
 
+def _alternatives(phrases) -> str:
+    """Phrases as one alternation, longest first, a space matching any run of spaces or a hyphen."""
+    return "|".join(re.escape(p).replace(r"\ ", r"[-\s]+") for p in sorted(phrases, key=len, reverse=True))
+
+
+_ROLES = {"role: directors+writers": ("directors", "writers"), "role: directors": ("directors",),
+          "role: writers": ("writers",)}
+
+
+@cache
+def role_cues() -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
+    """`written and directed by`, `réalisé par`, `Drehbuchautor` … before a name, each with the
+    roles it gives (vocab/phrases.csv, kinds `role: …`); the double roles are tried first."""
+    v = vocab()
+    return tuple((re.compile(rf"\b(?:{_alternatives(v.phrases[kind])})\s+", re.I), roles)
+                 for kind, roles in _ROLES.items() if v.phrases.get(kind))
+
+
+@cache
+def aka_pattern() -> re.Pattern:
+    """`Vito Andolini aka Vito Corleone`, `alias`, `genannt` (vocab/phrases.csv, kind `aka`)."""
+    phrases = vocab().phrases.get("aka")
+    return re.compile(rf",?\s+(?:{_alternatives(phrases)})\.?\s+", re.I) if phrases else re.compile(r"(?!)")
+
+
 @cache
 def _sequel_pattern() -> re.Pattern:
     """`sequel to X`, `Linklater's sequel to X`, `the prequel to X`, `follows X` (vocab/series.csv)."""
@@ -508,7 +522,7 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
             if target is None or names_title(target.text, title):
                 continue
             base = _short(target.text)
-            if m := _NUMBERED_TITLE.match(base):
+            if m := _numbered_title().match(base):
                 base, previous = m["base"], _number(m["n"])
             else:
                 previous = 1
@@ -524,8 +538,19 @@ def series_from_cues(paragraphs: list[tuple[str, int, str]], runs: list[Run], ow
     return None
 
 
-_NUMBERED_TITLE = re.compile(r"^(?P<base>.+?)[,:]?\s+(?:part|episode|chapter|vol\.?|volume|teil|partie|chapitre)\s+"
-                             r"(?P<n>[IVX]+|\d+)$", re.I)
+@cache
+def _numbered_title() -> re.Pattern:
+    """`The Godfather Part II`, `Kill Bill: Vol. 2`, `Teil 2`: a title ending in a numbered part
+    (vocab/series.csv, kind `numbered`; a trailing dot may be left out)."""
+    nouns = "|".join(re.escape(w.rstrip(".")) + (r"\.?" if w.endswith(".") else "")
+                     for w in sorted(vocab().numbered, key=len, reverse=True))
+    return re.compile(rf"^(?P<base>.+?)[,:]?\s+(?:{nouns})\s+(?P<n>[IVX]+|\d+)$", re.I)
+
+
+@cache
+def _series_after() -> re.Pattern:
+    """A series noun right after a name (`the PUSHER films`, `die Dollar-Trilogie`): vocab/series.csv."""
+    return re.compile(rf"^\s+(?:{_words('series')})\b", re.I)
 
 
 def _number(text: str) -> int:
@@ -534,9 +559,9 @@ def _number(text: str) -> int:
 
 def series_from_title(title: str) -> tuple[str, int, int, str] | None:
     """`The Godfather Part II`, `Kill Bill: Vol. 2`, `Episode V`: the title states its place."""
-    if m := _NUMBERED_TITLE.match(_short(title) if not re.search(r":\s*(?:vol|part|episode)", title, re.I) else title):
+    if m := _numbered_title().match(_short(title) if not re.search(r":\s*(?:vol|part|episode)", title, re.I) else title):
         if m["n"].isdigit() or _ROMAN.match(m["n"].upper()):
-            return m["base"].rstrip(":, "), _number(m["n"]), 0, "title: Part/Vol./Episode N"
+            return m["base"].rstrip(":,–—- "), _number(m["n"]), 0, "title: Part/Vol./Episode N"
     return None
 
 
