@@ -32,8 +32,8 @@ ServerPort = {sql_port}
 DisableUnixSocket = 1
 CheckpointInterval = 0
 DirsAllowed = ., {dirs}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
 ThreadsPerQuery = 2
 [HTTPServer]
 ServerPort = {http_port}
@@ -43,7 +43,7 @@ MaxClientConnections = 10
 Charset = UTF-8
 EnabledGzipContent = 0
 [SPARQL]
-ResultSetMaxRows = 10000
+ResultSetMaxRows = {row_cap}
 MaxSortedTopRows = 10000
 MaxQueryExecutionTime = 120
 """
@@ -61,11 +61,14 @@ class VirtuosoServer(Server):
         return proc.stdout
 
 
-def start_virtuoso(folder: Path, *, load_dirs: tuple[Path, ...] = ()) -> VirtuosoServer:
-    """A fresh Virtuoso in `folder`; the SPARQL user may update (the test server's only user is local)."""
+def start_virtuoso(folder: Path, *, load_dirs: tuple[Path, ...] = (), row_cap: int = 10_000,
+                   buffers: int = 20_000) -> VirtuosoServer:
+    """A fresh Virtuoso in `folder`; the SPARQL user may update (the test server's only user is local).
+    `row_cap` is its ResultSetMaxRows: a low one lets a test meet the cap with a few dozen graphs."""
     folder.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
-    (folder / "virtuoso.ini").write_text(_INI.format(sql_port=sql_port, http_port=http_port, vsp=VSP_ROOT,
+    (folder / "virtuoso.ini").write_text(_INI.format(sql_port=sql_port, http_port=http_port, vsp=VSP_ROOT, row_cap=row_cap,
+                                                     buffers=buffers, dirty=buffers * 3 // 4,
                                                      dirs=", ".join(str(d) for d in (folder, *load_dirs))))
     log = open(folder / "stdout.log", "wb")
     process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", "virtuoso.ini"], cwd=folder,

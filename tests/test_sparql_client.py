@@ -106,6 +106,99 @@ def test_a_request_has_one_overall_deadline_whatever_the_server_drips(slow, mode
     assert client.requests == server.hits == 1, "a deadline is not retried"
 
 
+class KeptAlive:
+    """A real HTTP/1.1 server on 127.0.0.1 that keeps connections open and counts them. `after`
+    says what it does once it has answered: keep the connection, close it without a word (as a
+    server drops an idle connection), or drip its next answer for ever."""
+
+    def __init__(self, after: str = "keep"):
+        self.connections = 0
+        self.hits = 0
+        self.stop = threading.Event()
+        kept = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                kept.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:
+                kept.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                if after == "drip" and kept.hits > 1:
+                    self.end_headers()
+                    for byte in b" " * 2000:
+                        if kept.stop.wait(0.05):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    return
+                self.send_header("Content-Length", str(len(ANSWER)))
+                self.end_headers()
+                self.wfile.write(ANSWER)
+                self.wfile.flush()
+                if after == "close":
+                    self.close_connection = True
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def kept_alive():
+    made: list[KeptAlive] = []
+
+    def start(after: str = "keep") -> KeptAlive:
+        made.append(KeptAlive(after))
+        return made[-1]
+
+    yield start
+    for server in made:
+        server.close()
+
+
+def test_requests_from_one_thread_share_one_connection(kept_alive):
+    server = kept_alive()
+    client = SparqlClient(server.url, retries=0)
+    for _ in range(5):
+        assert client.select("SELECT ?x WHERE {}") == []
+    assert server.hits == 5 and server.connections == 1
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_not_failed(kept_alive):
+    """Without retries: the stale connection is replaced within the request, not retried as a failure."""
+    server = kept_alive("close")
+    client = SparqlClient(server.url, retries=0)
+    for _ in range(3):
+        assert client.select("SELECT ?x WHERE {}") == []
+        time.sleep(0.05)  # the server has closed its side by now
+    assert server.hits == 3 and server.connections == 3 and client.requests == 3
+
+
+def test_the_deadline_holds_on_a_kept_connection(kept_alive):
+    server = kept_alive("drip")
+    client = SparqlClient(server.url, timeout=5, deadline=1, retries=3, sleep=lambda s: None)
+    assert client.select("SELECT ?x WHERE {}") == []
+    started = time.monotonic()
+    with pytest.raises(QueryError, match=r"did not finish answering within 1 s"):
+        client.select("SELECT ?x WHERE {}")
+    assert time.monotonic() - started < 3
+    assert server.connections == 1 and server.hits == 2
+
+
 def test_retries_stop_before_the_deadline_would_pass(scripted_endpoint):
     scripted_endpoint.default = Reply(502, body=b"bad gateway")
     slept: list[float] = []

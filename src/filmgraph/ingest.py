@@ -241,7 +241,7 @@ def ingest(
 _OLD_LAYOUT = (f"SELECT ?g ?prefix WHERE {{ GRAPH ?g {{ ?g a <{FG.RecordGraph}> }} "
                "FILTER(!STRSTARTS(STR(?g), ?prefix)) } LIMIT 1")
 _NAMES = f"SELECT DISTINCT ?node ?name WHERE {{ ?node <{SDO.name}> ?name }}"
-_SOURCES = f"""SELECT ?g ?path ?abs WHERE {{
+_SOURCES = f"""SELECT DISTINCT ?g ?path ?abs WHERE {{
   GRAPH ?g {{ ?g a <{FG.RecordGraph}> ; <{PROV.wasDerivedFrom}> ?s . ?s <{FG.sourcePath}> ?path
               OPTIONAL {{ ?s <{FG.absolutePath}> ?abs }} }}
 }}"""
@@ -288,9 +288,10 @@ def _stored_names(store: Backend) -> Callable[[str], list[str]]:
 
 def record_sources(store: Backend) -> list[tuple[str, str, str | None]]:
     """Every record graph with its source's root-relative and absolute path (None in stores made
-    before filmgraph kept it)."""
+    before filmgraph kept it), read whole however many there are (`Backend.rows`: a server's row
+    cap is paged past)."""
     return [(s["g"].value, s["path"].value, s["abs"].value if s["abs"] is not None else None)
-            for s in store.query(_SOURCES)]
+            for s in store.rows(_SOURCES)]
 
 
 def stale_graphs(store: Backend, sources: list[SourceRead], prune: Iterable[str] = ()) -> list[str]:

@@ -88,7 +88,7 @@ def load_films(store) -> list[OurFilm]:
     sdo, fg = SDO, FG
     films: dict[str, OurFilm] = {}
     q = f"""SELECT DISTINCT ?film ?name WHERE {{ ?film a <{sdo.Movie}> ; <{sdo.name}> ?name }}"""
-    for row in store.query(q):
+    for row in store.rows(q):  # every film, however many: a server's row cap is paged past
         films.setdefault(row["film"].value, OurFilm(row["film"].value, [])).titles.append(row["name"].value)
     extras = f"""SELECT DISTINCT ?film ?key ?value WHERE {{
       ?film a <{sdo.Movie}> .
@@ -99,7 +99,7 @@ def load_films(store) -> list[OurFilm]:
       UNION {{ ?film <{fg.imdbId}> ?value BIND("imdb" AS ?key) }}
       UNION {{ ?film <{fg.wikidataId}> ?value BIND("qid" AS ?key) }}
     }}"""
-    for row in sorted(store.query(extras), key=lambda r: (r["film"].value, r["key"].value, r["value"].value)):
+    for row in sorted(store.rows(extras), key=lambda r: (r["film"].value, r["key"].value, r["value"].value)):
         film = films.get(row["film"].value)
         if film is None:
             continue
@@ -128,7 +128,7 @@ def load_people(store) -> list[OurPerson]:
                  {{ ?film <{sdo.director}>|<{sdo.author}> ?person }} UNION {{ ?film <{sdo.actor}>/<{sdo.actor}> ?person }} }}
     }}"""
     people: dict[str, OurPerson] = {}
-    for row in store.query(q):
+    for row in store.rows(q):
         person = people.setdefault(row["person"].value, OurPerson(row["person"].value, []))
         if row["name"].value not in person.names:
             person.names.append(row["name"].value)

@@ -144,9 +144,9 @@ def link_films(store, profile: Profile, client, *, languages: list[str], decisio
 
 def existing_film_links(store, profile: Profile) -> dict[str, str]:
     """Film links a previous run wrote for this profile: our film -> target item."""
-    q = f"""SELECT ?s ?o WHERE {{ GRAPH <{LINKS_GRAPH}> {{ ?s <{OWL}sameAs> ?o }}
+    q = f"""SELECT DISTINCT ?s ?o WHERE {{ GRAPH <{LINKS_GRAPH}> {{ ?s <{OWL}sameAs> ?o }}
       FILTER(STRSTARTS(STR(?s), {literal(KINDS['film'])}) && STRSTARTS(STR(?o), {literal(profile.entity_namespace)})) }}"""
-    return {r["s"].value: r["o"].value for r in store.query(q, union=False)}
+    return {r["s"].value: r["o"].value for r in store.rows(q)}
 
 
 def link_people(store, profile: Profile, client, films: dict[str, TargetFilm], *, languages: list[str],

@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import heapq
 import http.client
+import io
 import json
 import os
 import re
@@ -231,6 +232,8 @@ class SparqlClient:
         self._sleep = sleep
         self._last = 0.0
         self._opener = _opener()
+        self._kept = threading.local()
+        """This thread's open connections, by scheme and host (see `_persistent`)."""
         self.requests = 0
         self.cached = 0
 
@@ -353,9 +356,64 @@ class SparqlClient:
 
             token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
+        if self.auth_scheme == "basic":
+            answer = self._persistent(method, url, body, headers, watch)
+            if answer is not None:
+                return answer
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         with self._opener.open(request, timeout=self.timeout) as response:
             data = self._read(response, watch)
+            return Response(response.status, response.headers, data)
+
+    def _persistent(self, method: str, url: str, body: bytes | None, headers: dict[str, str],
+                    watch: _Watch) -> Response | None:
+        """The request on this thread's kept-alive connection to the host (a new TCP connection per
+        request costs a server such as Virtuoso a thread hand-off, and the client half its CPU per
+        request). The request's watch holds the connection's socket as for a new one. A kept
+        connection the server has closed meanwhile is replaced once. None for a redirect, which
+        urllib follows; an error status is raised as urllib's HTTPError."""
+        parts = urllib.parse.urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        key = (parts.scheme, parts.netloc)
+        kept = self._kept.__dict__
+        if kept.get("pid") != os.getpid():  # a forked child never shares its parent's sockets
+            kept.clear()
+            kept["pid"] = os.getpid()
+        while True:
+            conn = kept.pop(key, None)
+            reused = conn is not None and conn.sock is not None
+            if not reused:
+                factory = _WatchedHTTPS if parts.scheme == "https" else _WatchedHTTP
+                conn = factory(parts.hostname, parts.port, timeout=self.timeout)
+            else:
+                conn.sock.settimeout(self.timeout)
+                watch.attach(conn.sock)
+            try:
+                conn.request(method, target, body, headers)
+                response = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                conn.close()
+                if reused and not watch.fired:
+                    continue  # the server closed the idle connection: once more on a new one
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            try:
+                data = self._read(response, watch)
+            except BaseException:
+                conn.close()
+                raise
+            response.close()  # read whole: the connection is free for the next request
+            if response.will_close or watch.fired:
+                conn.close()
+            else:
+                kept[key] = conn
+            if 300 <= response.status < 400:
+                return None
+            if response.status >= 400:
+                raise urllib.error.HTTPError(url, response.status, response.reason, response.headers,
+                                             io.BytesIO(data))
             return Response(response.status, response.headers, data)
 
     def _read(self, response: Any, watch: _Watch) -> bytes:

@@ -232,6 +232,31 @@ class RemoteStore(Backend):
                              "its pages were not stable (is someone writing?)")
         return counts
 
+    def rows(self, sparql: str) -> list[Any]:
+        """One page when the answer fits under the row cap; else pages without ORDER BY (Virtuoso
+        refuses sorted pages past 10,000), whose distinct rows must add up to the server's count."""
+        self.settle()
+        if not re.match(r"\s*SELECT\s+DISTINCT\b", sparql, re.IGNORECASE):
+            raise QueryError("a listing read in pages needs a SELECT DISTINCT without a prologue: "
+                             "a repeated row cannot be told from a page read twice")
+        page = self._page(sparql, 0)
+        if len(page) < self.server.row_cap:
+            return page
+        total = int(next(iter(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {sparql} }}")))["n"].value)
+        seen: dict[tuple[str, ...], Any] = {}
+        offset = 0
+        while page:
+            for row in page:
+                seen.setdefault(tuple(str(term) for term in row), row)
+            offset += len(page)
+            if offset >= total:
+                break
+            page = self._page(sparql, offset)
+        if len(seen) != total:
+            raise StoreError(f"{self.location}: a listing read in pages gave {len(seen)} distinct rows, but the "
+                             f"server counts {total}; its pages were not stable (is someone writing?)")
+        return list(seen.values())
+
     def _page(self, sparql: str, offset: int) -> list[Any]:
         """One page of at most the row cap, no ORDER BY (Virtuoso refuses sorted pages past 10,000);
         a page cut short by the server is asked again at the size it allows."""
@@ -241,7 +266,8 @@ class RemoteStore(Backend):
             # it writes a 10,000-row page as XML in a quarter of the time it takes over JSON (its TSV
             # quotes IRIs as strings, so it is not SPARQL TSV).
             accept = _PAGE_FORMAT.get(self.server.kind, SPARQL_JSON)
-            response = self.client.query(f"{sparql} LIMIT {size} OFFSET {offset}", accept, url=self.server.query_url)
+            url = self.server.query_url + ("?union-default-graph" if self.server.union_parameter else "")
+            response = self.client.query(f"{sparql} LIMIT {size} OFFSET {offset}", accept, url=url)
             cap = response.headers.get("X-SPARQL-MaxRows")
             if cap and int(cap) < size:
                 self.server.row_cap = int(cap)
@@ -359,9 +385,9 @@ class RemoteStore(Backend):
         found: dict[str, str] = {}
         for i in range(0, len(graphs), 500):
             part = graphs[i:i + 500]
-            sparql = (f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {' '.join(iri(g) for g in part)} }} "
+            sparql = (f"SELECT DISTINCT ?g ?h WHERE {{ VALUES ?g {{ {' '.join(iri(g) for g in part)} }} "
                       f"GRAPH ?g {{ ?g {iri(FG.contentHash)} ?h }} }}")
-            for row in self._select(sparql):
+            for row in self.rows(sparql):
                 found[row["g"].value] = row["h"].value
         return found
 
