@@ -144,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         papers = os.path.join(work, "presskit")
         embedded = os.path.join(work, "embedded")
         dump = os.path.join(work, "dump", "films.nq")
+        # A reused --work keeps its press kits; every store and dump starts again from nothing.
+        for stale in (embedded, os.path.dirname(dump), *(os.path.join(work, d) for d in (
+                "oxigraph-db", "oxigraph-bulk", "virtuoso-db", "virtuoso-bulk"))):
+            shutil.rmtree(stale, ignore_errors=True)
         os.makedirs(os.path.dirname(dump))
         results["embedded"] = {
             "ingest_s": round(filmgraph("ingest", "--no-validate", "-q", "--store", embedded, papers), 2),
