@@ -25,6 +25,14 @@ def test_an_answer_larger_than_the_limit_is_given_up(scripted_endpoint):
     assert SparqlClient(scripted_endpoint.url, max_bytes=1 << 20).select("SELECT ?x WHERE {}") == []
 
 
+
+def _serve(handler: type) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A threaded HTTP server on a free 127.0.0.1 port, serving in the background, and its /sparql URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+
 class Slow:
     """A real HTTP server on 127.0.0.1 that never refuses and never finishes: `mode` says where it
     stalls. Each read the client makes gets a byte within a fraction of its socket timeout."""
@@ -48,10 +56,7 @@ class Slow:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        self.server, self.url = _serve(Handler)
 
     def drip(self, h, data: bytes, every: float = 0.05) -> None:
         for i in range(len(data)):
@@ -146,10 +151,7 @@ class KeptAlive:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        self.server, self.url = _serve(Handler)
 
     def close(self) -> None:
         self.stop.set()
