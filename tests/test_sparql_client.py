@@ -248,3 +248,28 @@ def test_iris_strings_and_values_have_one_form_each():
     assert query_form(text) == "select"
     with pytest.raises(QueryError, match=r"q.rq:1:\d+"):
         query_form("SELECT WHERE {", "q.rq")
+
+
+def test_an_answer_cut_short_of_its_content_length_is_an_error_not_a_short_answer():
+    """A connection that drops mid-answer must never pass for a whole, shorter answer (an export
+    of a server's dump trusts the body it got)."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-quads")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"<a> <b> <c> .\n")
+            self.close_connection = True
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server, url = _serve(Handler)
+    try:
+        client = SparqlClient(url, retries=0)
+        with pytest.raises(QueryError, match="broke off its answer"):
+            client.send("GET", url)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -308,7 +308,7 @@ class SparqlClient:
                 try:
                     response = self._once(method, url, body, content_type, accept, watch)
                 except urllib.error.HTTPError as e:
-                    text = self._read(e, watch)
+                    text = self._read(e, watch, whole=False)
                     if e.code == 401 and self._switch_to_digest(e):
                         continue
                     if e.code in (429, 503):
@@ -416,9 +416,11 @@ class SparqlClient:
                                              io.BytesIO(data))
             return Response(response.status, response.headers, data)
 
-    def _read(self, response: Any, watch: _Watch) -> bytes:
+    def _read(self, response: Any, watch: _Watch, whole: bool = True) -> bytes:
         """The body, a read at a time, within the request's deadline and the size limit. A body
-        cut by the watchdog may look ended (no length said): the watch says it was not."""
+        cut by the watchdog may look ended (no length said): the watch says it was not. With
+        `whole`, a body shorter than its Content-Length is `IncompleteRead` (a chunked one already
+        is, in http.client): a connection that drops mid-answer never passes for a short answer."""
         declared = response.headers.get("Content-Length") if response.headers else None
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_large()
@@ -432,6 +434,8 @@ class SparqlClient:
             if not chunk:
                 if watch.fired:
                     raise self._late(self.endpoint)
+                if whole and declared and declared.isdigit() and size < int(declared):
+                    raise http.client.IncompleteRead(b"".join(parts), int(declared) - size)
                 return b"".join(parts)
             size += len(chunk)
             if size > self.max_bytes:
