@@ -90,13 +90,13 @@ class _Worker:
             pass
 
 
-def ordered_map(func: Callable[..., Any], tasks: Iterable[tuple], workers: int, ahead: int = AHEAD) -> Iterator[Any]:
+def ordered_map(func: Callable[..., Any], tasks: Iterable[tuple], workers: int) -> Iterator[Any]:
     """`func(*task)` for each task, in `workers` processes, yielded in task order. An exception in a
     worker is raised here as a `FilmgraphError` naming it; a worker that dies raises `WorkerDied`.
 
     One thread of this process (the pump) sends the tasks and takes in the results as they come,
     so the workers keep working while the caller is busy with what it was given (validating,
-    writing); at most `ahead` tasks per worker are sent or waiting to be taken, so memory follows
+    writing); at most `AHEAD` tasks per worker are sent or waiting to be taken, so memory follows
     the caller, not the input."""
     # fork: the workers start at once and need nothing re-imported; spawn and forkserver would also
     # re-run a caller's unguarded script (no `if __name__ == "__main__"`) in every worker.
@@ -105,7 +105,7 @@ def ordered_map(func: Callable[..., Any], tasks: Iterable[tuple], workers: int, 
     pump: _Pump | None = None
     try:
         pool = [_Worker(context, func) for _ in range(max(1, workers))]
-        pump = _Pump(pool, iter(tasks), max(1, ahead) * len(pool))  # started after the forks
+        pump = _Pump(pool, iter(tasks), AHEAD * len(pool))  # started after the forks
         while True:
             kind, value = pump.results.get()
             pump.slots.release()

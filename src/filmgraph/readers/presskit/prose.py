@@ -372,12 +372,13 @@ def _words(kind: str) -> str:
     v = vocab()
     source = {"ordinal": v.ordinals, "final": v.finals, "part": v.part_nouns, "series": v.series_nouns,
               "numbered": v.numbered, "completing": v.completing}[kind]
-    return "|".join(re.escape(w) for w in sorted(source, key=len, reverse=True))
+    return _alternatives(source, gap=" ")
 
 
-def _alternatives(phrases) -> str:
-    """Phrases as one alternation, longest first, a space matching any run of spaces or a hyphen."""
-    return "|".join(re.escape(p).replace(r"\ ", r"[-\s]+") for p in sorted(phrases, key=len, reverse=True))
+def _alternatives(phrases, gap: str = r"[-\s]+") -> str:
+    """Phrases as one alternation, longest first; a space in a phrase matches `gap` (by default any
+    run of spaces or a hyphen)."""
+    return "|".join(re.escape(p).replace(r"\ ", gap) for p in sorted(phrases, key=len, reverse=True))
 
 
 _ROLES = {"role: directors+writers": ("directors", "writers"), "role: directors": ("directors",),
