@@ -137,6 +137,17 @@ def test_store_at_a_file_or_someone_elses_folder_is_refused(tmp_path):
     assert (folder / "letter.txt").read_text() == "mine"
 
 
+def test_a_store_another_writer_is_making_is_a_store_not_someone_elses_folder(tmp_path):
+    """Three writers starting on one new folder: the first's half-written versions file must not
+    make the others refuse the folder as someone else's (it did, one run in many)."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "filmgraph-store.json.tmp").write_text("{")
+    r = run_cli("ingest", "-q", "--store", str(folder), str(RECORDS))
+    assert r.code == 0, r.err
+    assert (folder / "filmgraph-store.json").exists() and not (folder / "filmgraph-store.json.tmp").exists()
+
+
 def _versions(store: Path) -> dict:
     return json.loads((store / "filmgraph-store.json").read_text())
 

@@ -31,6 +31,7 @@ from filmgraph.terms import FG
 _CONTENT_HASH = ox.NamedNode(FG.contentHash)
 LOCK_FILE = "filmgraph.lock"
 VERSION_FILE = "filmgraph-store.json"
+_VERSION_DRAFT = VERSION_FILE + ".tmp"
 # The layout filmgraph writes: raise it when a release changes what a store holds or how.
 STORE_FORMAT = 1
 # RocksDB's own marker: a folder holding it is a store, whoever made it.
@@ -154,8 +155,8 @@ class EmbeddedStore(Backend):
             names = set(os.listdir(where)) - {LOCK_FILE}
         except OSError as e:
             raise _fault(where, e, "opening") from None
-        if _ROCKSDB_MARKER in names or VERSION_FILE in names:
-            return
+        if names & {_ROCKSDB_MARKER, VERSION_FILE, _VERSION_DRAFT}:
+            return  # a store, or one another writer is making right now (its versions file half-written)
         if not names and not self.write:
             raise StoreError(f"no store at {where}: the folder is empty (create one with: filmgraph ingest "
                              f"--store {where} PATH)")
@@ -391,10 +392,11 @@ def _ntriples(mapped: Any) -> str:
 def _write_versions(location: str) -> None:
     """Record this filmgraph's store format and versions, atomically (a rename)."""
     path = os.path.join(location, VERSION_FILE)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
+    draft = os.path.join(location, _VERSION_DRAFT)
+    with open(draft, "w", encoding="utf-8") as f:
         json.dump(store_versions(), f, indent=2, sort_keys=True)
         f.write("\n")
-    os.replace(path + ".tmp", path)
+    os.replace(draft, path)
 
 
 def upgrade(location: str, *, lock_timeout: float | None = None) -> tuple[str, str | None]:
