@@ -62,3 +62,34 @@ def test_an_upload_that_fails_fails_the_ingest(tmp_path):
 
     with GoesAway(server.url, write=True) as store, pytest.raises(QueryError, match="cannot connect"):
         ingest([str(RECORDS)], store)
+
+
+def test_export_pages_come_back_in_order_a_bounded_few_at_once_and_a_failure_stops_the_rest():
+    import threading
+    import time
+
+    from filmgraph.store.remote import _ahead
+
+    running, most, started = 0, 0, []
+    lock = threading.Lock()
+
+    def work(n: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            started.append(n)
+        time.sleep(0.02 * (n % 3))
+        with lock:
+            running -= 1
+        if n == 7:
+            raise QueryError("page 7 failed")
+        return n * n
+
+    got = []
+    with pytest.raises(QueryError, match="page 7"):
+        for n, square in _ahead(list(range(20)), work, 2):
+            got.append((n, square))
+    assert got == [(n, n * n) for n in range(7)]
+    assert most == 2
+    assert max(started) <= 9  # the pages after the failed one were never asked for

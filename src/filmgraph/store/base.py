@@ -73,11 +73,12 @@ class Backend:
         """Run SPARQL; `substitutions` bind variables to RDF terms (never pasted into the text as SPARQL)."""
         raise self._unsupported(QUERY, "answer queries")
 
-    def rows(self, sparql: str) -> list[Any]:
+    def rows(self, sparql: str) -> Iterable[Any]:
         """Every solution of a SELECT DISTINCT (without a prologue), however many: for listings that
         grow with the store, such as every record graph with its source. A server that caps its
-        answers is read in pages, counted against its own COUNT of the same query."""
-        return list(self.query(sparql))
+        answers is read in pages, counted against its own COUNT of the same query; a store without
+        a cap streams them."""
+        return self.query(sparql)
 
     def quads(self) -> Iterator[Any]:
         raise self._unsupported(QUERY, "list its statements")

@@ -55,6 +55,8 @@ INSERT_RECORDS = 100
 PUT_THREADS = 2
 """Graph Store PUTs in flight at once on a bulk load into a server that takes no N-Quads (Virtuoso
 7.2 took 49, 44, 44 and 40 graphs/s with 1, 2, 4 and 8 in flight here: its writes queue)."""
+PAGES_IN_FLIGHT = 2
+"""Pages of an export asked for at once: one being written by the server, one read here."""
 _GRAPH_FILTER = f'FILTER (STRSTARTS(STR(?g), "{GRAPHS}"))'
 
 
@@ -277,38 +279,30 @@ class RemoteStore(Backend):
                 continue
             return list(_parse(response, "select", self.server.query_url))
 
-    def _read_graphs(self, names: list[str], counts: dict[str, int]) -> dict[str, list[ox.Triple]]:
-        """The triples of `names`, packed into SELECTs of at most the row cap, each graph counted."""
-        out: dict[str, list[ox.Triple]] = {}
-        batch: list[str] = []
-        rows = 0
-
-        def flush() -> None:
-            nonlocal rows
-            if not batch:
-                return
-            got: dict[str, list[ox.Triple]] = {g: [] for g in batch}
-            page = self._page("SELECT ?g ?s ?p ?o WHERE { " + "VALUES ?g { " + " ".join(iri(g) for g in batch)
-                              + " } GRAPH ?g { ?s ?p ?o } }", 0)
-            fix = canonical if self.server.kind == "virtuoso" else _same
-            for g, s, p, o in page:
-                got[g.value].append(ox.Triple(s, p, fix(o)))
-            for g in batch:
-                out[g] = got[g] if len(got[g]) == counts[g] else self._read_large(g, counts[g])
-            batch.clear()
-            rows = 0
-
+    def _pages(self, names: list[str], counts: dict[str, int]) -> list[list[str]]:
+        """`names` packed, in order, into pages of at most the row cap; a graph larger than that alone."""
+        pages: list[list[str]] = []
+        rows = self.server.row_cap
         for name in names:
             size = counts.get(name, 0)
-            if size >= self.server.row_cap:
-                out[name] = self._read_large(name, size)
-                continue
-            if rows + size > self.server.row_cap:
-                flush()
-            batch.append(name)
+            if size >= self.server.row_cap or rows + size > self.server.row_cap:
+                pages.append([])
+                rows = 0
+            pages[-1].append(name)
             rows += size
-        flush()
-        return out
+        return pages
+
+    def _read_page(self, names: list[str], counts: dict[str, int]) -> dict[str, list[ox.Triple]]:
+        """The triples of the graphs of one page (`_pages`), each graph counted."""
+        if len(names) == 1 and counts[names[0]] >= self.server.row_cap:
+            return {names[0]: self._read_large(names[0], counts[names[0]])}
+        got: dict[str, list[ox.Triple]] = {g: [] for g in names}
+        page = self._page("SELECT ?g ?s ?p ?o WHERE { " + "VALUES ?g { " + " ".join(iri(g) for g in names)
+                          + " } GRAPH ?g { ?s ?p ?o } }", 0)
+        fix = canonical if self.server.kind == "virtuoso" else _same
+        for g, s, p, o in page:
+            got[g.value].append(ox.Triple(s, p, fix(o)))
+        return {g: got[g] if len(got[g]) == counts[g] else self._read_large(g, counts[g]) for g in names}
 
     def _read_large(self, graph: str, count: int) -> list[ox.Triple]:
         """A graph larger than one page: paged without ORDER BY; the distinct triples must add up."""
@@ -333,15 +327,15 @@ class RemoteStore(Backend):
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         count = int(next(iter(self._select(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }}")))["n"].value)
-        return self._read_graphs([graph], {graph: count})[graph] if count else []
+        return self._read_page([graph], {graph: count})[graph] if count else []
 
     def graphs(self) -> Iterator[tuple[str, list[ox.Triple]]]:
+        """Every graph in name order, `PAGES_IN_FLIGHT` pages asked for at once: the server
+        writes the next page while this process reads the last."""
         counts = self.graph_counts()
-        names = sorted(counts)
-        step = 4096
-        for i in range(0, len(names), step):
-            part = self._read_graphs(names[i:i + step], counts)
-            for name in names[i:i + step]:
+        for names, part in _ahead(self._pages(sorted(counts), counts), lambda page: self._read_page(page, counts),
+                                  PAGES_IN_FLIGHT):
+            for name in names:
                 yield name, part[name]
 
     def quads(self) -> Iterator[ox.Quad]:
@@ -533,6 +527,26 @@ class RemoteStore(Backend):
 _TSV = "text/tab-separated-values"
 _PAGE_FORMAT = {"oxigraph": _TSV, "virtuoso": "application/sparql-results+xml"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _ahead(items: list[Any], work: Any, depth: int) -> Iterator[tuple[Any, Any]]:
+    """(item, work(item)) in the items' order, with up to `depth` items worked on at once in threads;
+    what is still queued is cancelled when the caller stops early or a page fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="filmgraph-page")
+    try:
+        pending = [(item, pool.submit(work, item)) for item in items[:depth]]
+        following = iter(items[depth:])
+        while pending:
+            item, future = pending.pop(0)
+            result = future.result()
+            for more in following:
+                pending.append((more, pool.submit(work, more)))
+                break
+            yield item, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _same(term: Any) -> Any:
