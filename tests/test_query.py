@@ -225,6 +225,18 @@ def test_bad_header_names_file_and_line():
     assert str(e.value).startswith("t.rq:2: unknown parameter type 'number'")
 
 
+def test_a_query_may_say_its_joins_are_written_in_order():
+    """The library's queries are written most selective pattern first, and say so: a server that
+    plans from its statistics is then asked to keep that order (see `RemoteStore.query`)."""
+    q = query.parse_query("# title: T\n# param: who string\n# join order: As written\nSELECT * {}\n", "t", "t.rq")
+    assert q.joins_as_written
+    assert not query.parse_query("# title: T\nSELECT * {}\n", "t", "t.rq").joins_as_written
+    assert all(q.joins_as_written for q in query.library().values())
+    with pytest.raises(InputError) as e:
+        query.parse_query("# title: T\n# join order: by statistics\nSELECT * {}", "t", "t.rq")
+    assert str(e.value).startswith("t.rq:2: a join order line reads '# join order: as written'")
+
+
 def test_unknown_missing_and_ill_typed_params_list_the_query_params():
     q = query.library()["collaborations"]
     with pytest.raises(UsageError, match=r"no parameter actor; its parameters: director \(person\), "

@@ -55,6 +55,9 @@ INSERT_RECORDS = 100
 PUT_THREADS = 2
 """Graph Store PUTs in flight at once on a bulk load into a server that takes no N-Quads (Virtuoso
 7.2 took 49, 44, 44 and 40 graphs/s with 1, 2, 4 and 8 in flight here: its writes queue)."""
+_VIRTUOSO_AS_WRITTEN = 'DEFINE sql:select-option "order"\n'
+"""Virtuoso's pragma for joining in the order written (its SQL compiler's option, given in SPARQL):
+`release-timeline` took 3.3 s without it and 15 ms with it on a 20,000-film server ingested here."""
 PAGES_IN_FLIGHT = 2
 """Pages of an export asked for at once: one being written by the server, one read here."""
 _GRAPH_FILTER = f'FILTER (STRSTARTS(STR(?g), "{GRAPHS}"))'
@@ -173,15 +176,17 @@ class RemoteStore(Backend):
     # ---- queries ------------------------------------------------------------------------------
 
     def query(self, sparql: str, substitutions: dict[str, Any] | None = None, *, union: bool = True,
-              timeout: float | None = None) -> Any:
+              timeout: float | None = None, joins_as_written: bool = False) -> Any:
         """Like `EmbeddedStore.query`: QuerySolutions, QueryBoolean, or a list of Triples. `union`
         asks for the default graph to be the union of the graphs where the server can be asked
         (Oxigraph); elsewhere it is the server's setting. An answer the server cut at its row cap is
         refused, never passed on as if it were whole. Past `timeout` seconds the request is given
-        up (`DeadlinePassed`)."""
+        up (`DeadlinePassed`). `joins_as_written` asks Virtuoso to join in the written order."""
         self.settle()
         form = query_form(sparql)
         text = inject_values(sparql, substitutions)
+        if joins_as_written and self.server.kind == "virtuoso":
+            text = _VIRTUOSO_AS_WRITTEN + text
         accept = "application/n-triples, text/turtle;q=0.9" if form == "graph" else SPARQL_JSON
         response = self.client.query(text, accept, url=self._query_url(union), deadline=timeout)
         self._check_whole(response)
