@@ -221,27 +221,28 @@ class RemoteStore(Backend):
 
     def graph_counts(self) -> dict[str, int]:
         """Triples per filmgraph graph. One page when the graphs fit in one answer; when they need
-        several (pages without ORDER BY), checked against the server's totals."""
+        several (pages without ORDER BY), checked against the server's totals. Every graph is
+        counted and other people's are left out here, not by a FILTER: Virtuoso tests a filter on
+        ?g statement by statement (16 s against 0.2 s a page at 20,000 films)."""
         self.settle()
-        grouped = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_GRAPH_FILTER} }} GROUP BY ?g"
+        grouped = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         page = self._page(grouped, 0)
         counts = {row["g"].value: int(row["n"].value) for row in page}
-        if len(page) < self.server.row_cap:
-            return counts
-        totals = next(iter(self._select(
-            f"SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_GRAPH_FILTER} }}")))
-        graphs, triples = int(totals["graphs"].value), int(totals["n"].value)
-        offset = len(page)
-        while page and len(counts) < graphs:
-            page = self._page(grouped, offset)
-            for row in page:
-                counts[row["g"].value] = int(row["n"].value)
-            offset += len(page)
-        if len(counts) != graphs or sum(counts.values()) != triples:
-            raise StoreError(f"{self.location}: listing the graphs gave {len(counts)} graphs and "
-                             f"{sum(counts.values())} triples, but the server counts {graphs} and {triples}; "
-                             "its pages were not stable (is someone writing?)")
-        return counts
+        if len(page) >= self.server.row_cap:
+            totals = next(iter(self._select(
+                "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))
+            graphs, triples = int(totals["graphs"].value), int(totals["n"].value)
+            offset = len(page)
+            while page and len(counts) < graphs:
+                page = self._page(grouped, offset)
+                for row in page:
+                    counts[row["g"].value] = int(row["n"].value)
+                offset += len(page)
+            if len(counts) != graphs or sum(counts.values()) != triples:
+                raise StoreError(f"{self.location}: listing the graphs gave {len(counts)} graphs and "
+                                 f"{sum(counts.values())} triples, but the server counts {graphs} and {triples}; "
+                                 "its pages were not stable (is someone writing?)")
+        return {g: n for g, n in counts.items() if g.startswith(GRAPHS)}
 
     def rows(self, sparql: str) -> list[Any]:
         """One page when the answer fits under the row cap; else pages without ORDER BY (Virtuoso
