@@ -102,12 +102,14 @@ def test_export_in_every_format_is_byte_identical(loaded, reference, fmt):
     assert _export(loaded.location, fmt) == reference[fmt]
 
 
-def _virtuoso_blank(name: str, rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Virtuoso's one difference: where `recurring-characters` leaves "first billed in" unbound (an
-    IF whose other branch is an error), Virtuoso gives the empty string."""
+def _virtuoso_quirks(name: str, rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Virtuoso's two differences, both in `recurring-characters`: where "first billed in" is left
+    unbound (an IF whose other branch is an error) it gives the empty string, and its ORDER BY over
+    the aggregates is not kept (Tonny before Radovan, both first seen in 1996), so the rows are
+    compared in order of the query's keys."""
     if name != "recurring-characters":
         return rows
-    return [(*r[:-1], "None" if r[-1] == '""' else r[-1]) for r in rows]
+    return sorted(((*r[:-1], "None" if r[-1] == '""' else r[-1]) for r in rows), key=lambda r: (r[2], r[0]))
 
 
 def test_every_named_query_gives_the_same_rows(loaded, sample_store):
@@ -121,7 +123,7 @@ def test_every_named_query_gives_the_same_rows(loaded, sample_store):
             assert got.rows, name
             rows = [tuple(map(str, r)) for r in got.rows]
             if loaded.name == "virtuoso":
-                rows = _virtuoso_blank(name, rows)
+                rows = _virtuoso_quirks(name, rows)
             assert rows == [tuple(map(str, r)) for r in expected.rows], name
 
 

@@ -223,9 +223,11 @@ class RemoteStore(Backend):
         """Triples per filmgraph graph. One page when the graphs fit in one answer; when they need
         several (pages without ORDER BY), checked against the server's totals. Every graph is
         counted and other people's are left out here, not by a FILTER: Virtuoso tests a filter on
-        ?g statement by statement (16 s against 0.2 s a page at 20,000 films)."""
+        ?g statement by statement (16 s against 0.4 s a page at 20,000 films). The grouping is a
+        subquery so that pages are cut from one finished grouping: Virtuoso's pages of a bare
+        GROUP BY overlapped (two pages of 10,000 held 18,906 graphs of 20,007)."""
         self.settle()
-        grouped = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        grouped = "SELECT ?g ?n WHERE { { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g } }"
         page = self._page(grouped, 0)
         counts = {row["g"].value: int(row["n"].value) for row in page}
         if len(page) >= self.server.row_cap:
