@@ -233,21 +233,14 @@ class RemoteStore(Backend):
         counts: dict[str, int] = {}
         after: str | None = None
         while True:
-            size = self.server.row_cap
             text = _GRAPH_COUNTS if after is None else inject_values(_GRAPH_COUNTS_AFTER, {"after": ox.Literal(after)})
-            response = self.client.query(f"{text} LIMIT {size}", _PAGE_FORMAT.get(self.server.kind, SPARQL_JSON),
-                                         url=self._query_url(True))
-            cap = response.headers.get("X-SPARQL-MaxRows")
-            if cap and int(cap) < size:
-                self.server.row_cap = int(cap)
-                continue
-            page = list(_parse(response, "select", self.server.query_url))
+            page = self._page(text, 0)
             for row in page:
                 counts[row["g"].value] = int(row["n"].value)
-            if len(page) < size:
+            if len(page) < self.server.row_cap:
                 break
             after = page[-1]["g"].value
-        if len(counts) >= size:
+        if after is not None:  # more than one page: the server's own count says whether they add up
             totals = next(iter(self._select(
                 "SELECT (COUNT(DISTINCT ?g) AS ?graphs) (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")))
             graphs, triples = int(totals["graphs"].value), int(totals["n"].value)
@@ -283,8 +276,9 @@ class RemoteStore(Backend):
         return list(seen.values())
 
     def _page(self, sparql: str, offset: int) -> list[Any]:
-        """One page of at most the row cap, no ORDER BY (Virtuoso refuses sorted pages past 10,000);
-        a page cut short by the server is asked again at the size it allows."""
+        """One page of at most the row cap from `offset`; a page cut short by the server is asked
+        again at the size it allows. A sorted listing pages from 0 by keyset (`graph_counts`):
+        Virtuoso refuses a sorted page past 10,000."""
         while True:
             size = self.server.row_cap
             # TSV from Oxigraph: a third of JSON's bytes, written and read faster. XML from Virtuoso:
@@ -556,14 +550,13 @@ def _ahead(items: list[Any], work: Any, depth: int) -> Iterator[tuple[Any, Any]]
     pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="filmgraph-page")
     try:
         pending = [(item, pool.submit(work, item)) for item in items[:depth]]
-        following = iter(items[depth:])
-        while pending:
+        for more in items[depth:]:
             item, future = pending.pop(0)
             result = future.result()
-            for more in following:
-                pending.append((more, pool.submit(work, more)))
-                break
+            pending.append((more, pool.submit(work, more)))
             yield item, result
+        for item, future in pending:
+            yield item, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
