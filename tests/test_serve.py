@@ -318,6 +318,36 @@ def test_sparql_answers_past_the_router_match_the_router_s(served):
     assert [lean[1][k] for k in cors] == [routed[1][k] for k in cors]
 
 
+def test_a_remembered_resource_is_sent_as_the_one_just_made(served):
+    """A resource's answer is made on its first request (through Starlette's routing) and sent from
+    memory before the routing on the next ones (`Site.remembered_resource`): the same status,
+    headers (CORS included) and bytes, on a server under a --base path too; a conditional GET sent
+    from memory is the same 304 as a conditional HEAD, which the routes answer."""
+    prefixed = start_filmgraph_server(served.store, "--base", "https://example.org/films/")
+    try:
+        for root in (served.url, prefixed.url + "films/"):
+            for path, accept, origin in (("id/film/pusher-1996", "text/html", {"Origin": "http://example.org"}),
+                                         ("id/" + PUSHER_II, "application/n-triples", {}),
+                                         ("id/person/mads-mikkelsen.ttl", None, {"Origin": "http://example.org"})):
+                answers = []
+                for _ in range(2):
+                    status, headers, body = get(root + path, accept=accept, headers=origin)
+                    answers.append((status, {k.lower(): v for k, v in headers.items()
+                                             if k.lower() not in ("date", "server")}, body))
+                made, remembered = answers
+                assert made[0] == 200 and made == remembered, (root, path)
+                assert made[1]["vary"] == "Accept, Origin"
+                assert ("access-control-allow-origin" in made[1]) == bool(origin)
+                conditional = {**origin, "If-None-Match": made[1]["etag"]}
+                sent = [get(root + path, accept=accept, headers=conditional, method=method)[:2] for method in ("GET", "HEAD")]
+                (status, headers), (head_status, head_headers) = sent
+                assert status == head_status == 304
+                assert ({k.lower(): v for k, v in headers.items() if k.lower() not in ("date", "server")}
+                        == {k.lower(): v for k, v in head_headers.items() if k.lower() not in ("date", "server")})
+    finally:
+        stop_filmgraph_server(prefixed)
+
+
 def test_service_is_refused_and_nothing_leaves(served):
     """A public endpoint must not become a relay: a SERVICE query is refused before it runs."""
     import http.server

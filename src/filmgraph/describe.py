@@ -26,6 +26,8 @@ LABELS_KEPT = 20_000  # nodes whose label statements a `labels` memory keeps (ab
 _LABELS = (SDO.name, SDO.dateCreated)
 _TYPE = ox.NamedNode(RDF_TYPE)
 _NAME = ox.NamedNode(SDO.name)
+_ACTOR = ox.NamedNode(SDO.actor)
+_POSITION = ox.NamedNode(SDO.position)
 _RDF_SUBJECT = RDF + "subject"
 KINDS = ("film", "person", "character", "series", "graph", "source", "country", "org", "link")
 
@@ -238,21 +240,27 @@ def describe_resource(store: ox.Store, iri: str, *, labels: dict | None = None) 
 
 
 def describe_cast(store: ox.Store, film: str, *, labels: dict | None = None) -> Description | None:
-    """What a series page needs of each of its films, at a third of the cost of a description:
-    the film's own statements, its roles, and the names of their actors and characters (not its
-    releases, ratings, or what points at it)."""
+    """What a series page needs of each of its films, at a fraction of the cost of a description:
+    the film's roles and position (not its other statements, releases, ratings, or what points at
+    it), and the names of the roles' actors and characters; None when it has neither."""
     c = _Collector(store, labels)
     try:
-        own = c.out(film)
+        node = ox.NamedNode(film)
     except ValueError:
         return None
+    roles = []
+    for q in store.quads_for_pattern(node, _ACTOR, None, None):
+        c.add(q)
+        if type(q.object) is ox.NamedNode and kind_of(q.object.value) == "part":
+            roles.append(q.object.value)
+    for q in store.quads_for_pattern(node, _POSITION, None, None):
+        c.add(q)
     if not c.facts:
         return None
-    for q in own:
-        if q.predicate.value == SDO.actor and type(q.object) is ox.NamedNode and kind_of(q.object.value) == "part":
-            for said in c.out(q.object.value):
-                if type(said.object) is ox.NamedNode and said.predicate.value in (SDO.actor, FG.character):
-                    c.labels(said.object.value)
+    for role in roles:
+        for said in c.out(role):
+            if type(said.object) is ox.NamedNode and said.predicate.value in (SDO.actor, FG.character):
+                c.labels(said.object.value)
     return c.result(film)
 
 

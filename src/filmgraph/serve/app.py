@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -58,7 +59,7 @@ SUFFIXES = {"html": "text/html", **{ext: media for media, (_, ext) in RDF_TYPES.
 RDF_PREFIXES = {k: PREFIXES[k] for k in ("schema", "fg", "prov", "xsd", "id")}
 # Formats that keep which record graph states each statement.
 QUAD_TYPES = {"application/n-quads", "application/trig"}
-PAGE_THREADS = 4  # threads making pages, per server process (Site.in_page_thread)
+PAGE_THREADS = 2  # threads making pages, per server process (Site.in_page_thread)
 # With `inline`, a query that used at most this much CPU the last time it ran on the checkpoint runs
 # on the event loop (Site._results): it holds the loop no longer than a page being made holds the GIL.
 INLINE_CPU = 0.005
@@ -125,20 +126,27 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
 
 
 class _App(Starlette):
-    """The site, with SPARQL requests for results (not the HTML query page) answered before
-    Starlette's middleware and routing (`Site.sparql_results`): on a point query that machinery
-    cost as much CPU as evaluating it."""
+    """The site, with SPARQL requests for results (not the HTML query page) and remembered
+    resources answered before Starlette's middleware and routing (`Site.sparql_results`,
+    `Site.remembered_resource`): on a point query or a remembered page that machinery cost as much
+    CPU as the answer itself."""
 
     def __init__(self, site: Site, **options: Any):
         super().__init__(**options)
         self.site = site
         self.sparql_path = site.config.prefix + "sparql"
+        self.id_path = site.config.prefix + "id/"
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] == self.sparql_path:
-            scope["app"] = self
-            if await self.site.sparql_results(scope, receive, send):
-                return
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == self.sparql_path:
+                scope["app"] = self
+                if await self.site.sparql_results(scope, receive, send):
+                    return
+            elif path.startswith(self.id_path) and scope["method"] == "GET":
+                if await self.site.remembered_resource(scope, send):
+                    return
         await super().__call__(scope, receive, send)
 
 
@@ -213,10 +221,12 @@ class Site:
     # ---- helpers ---------------------------------------------------------------------------
 
     async def in_page_thread(self, work):
-        """`work()` on one of a few page threads. Making a page is Python work that holds the GIL,
-        so more threads would not make more pages at once: they would take turns, every page
-        finishing late, and crowd the event loop, which sends remembered answers meanwhile. A
-        few (not one) so that a slow page (a first search builds its index) holds up no others."""
+        """`work()` on one of PAGE_THREADS page threads. Making a page is Python work that holds
+        the GIL, so more threads would not make more pages at once: they would take turns, every
+        page finishing late, and crowd the event loop, which sends remembered answers meanwhile.
+        Two (not one) so that a slow page (a first search builds its index) holds up no others.
+        On a fresh 20,000-film server under the benchmark's 16 clients, the film page p99 was
+        9-31 ms with two threads and 31-45 ms with four, in the runs the host did not slow down."""
         with self._pages_lock:
             if self._pages is None:
                 from concurrent.futures import ThreadPoolExecutor
@@ -316,14 +326,21 @@ class Site:
         found = await self.in_page_thread(work) if text.strip() else {}
         return self.page(request, "search.html", q=text, found=found)
 
-    async def resource(self, request: Request) -> Response:
-        path = request.path_params["path"]
-        forced = None
+    def _negotiate(self, path: str, accept: str | None) -> tuple[str, str | None]:
+        """The IRI a path under `id/` answers for, and the type to answer in (by suffix, else by
+        `Accept`; None when the client accepts none of them)."""
         stem, dot, ext = path.rpartition(".")
         if dot and "/" not in ext and ext in SUFFIXES:
-            path, forced = stem, SUFFIXES[ext]
-        iri = BASE_IRI + path
-        media = forced or choose(request.headers.get("accept"), OFFERS)
+            return BASE_IRI + stem, SUFFIXES[ext]
+        return BASE_IRI + path, _resource_type(accept)
+
+    def _resource_headers(self, iri: str, media: str, tag: str) -> dict[str, str]:
+        # Named by what the checkpoint holds, so every worker process (and a restart) gives the same one
+        etag = '"' + hashlib.sha1(f"{VERSION}:{self.config.base}:{tag}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
+        return {"Vary": "Accept", "ETag": etag, "Link": self._alternates(iri)}
+
+    async def resource(self, request: Request) -> Response:
+        iri, media = self._negotiate(request.path_params["path"], request.headers.get("accept"))
         vary = {"Vary": "Accept"}
         if media is None:
             return PlainTextResponse("406 Not Acceptable: this resource is available as " + ", ".join(OFFERS) + "\n",
@@ -339,12 +356,46 @@ class Site:
             body, tag = await self.in_page_thread(work)
         if body is None:
             return self.error(request, 404, f"404 Not Found: nothing in the store is called {iri}", vary)
-        # Named by what the checkpoint holds, so every worker process (and a restart) gives the same one
-        etag = '"' + hashlib.sha1(f"{VERSION}:{self.config.base}:{tag}:{iri}:{media}".encode()).hexdigest()[:20] + '"'
-        headers = {**vary, "ETag": etag, "Link": self._alternates(iri)}
-        if request.headers.get("if-none-match") == etag:
+        headers = self._resource_headers(iri, media, tag)
+        if request.headers.get("if-none-match") == headers["ETag"]:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type=media, headers=headers)
+
+    async def remembered_resource(self, scope, send) -> bool:
+        """Send a remembered answer to a GET under `id/` as `resource` would, with what the CORS
+        middleware adds; False (nothing sent) when the answer has to be made or refused, which
+        `resource` then does. A remembered page is most of a site's traffic, and Starlette's
+        middleware, routing and response objects cost as much CPU as the rest of sending it."""
+        path = scope["path"][len(self.config.prefix) + 3:]
+        if path.endswith(".svg"):  # pictures have their own routes
+            return False
+        accept = match = None
+        origin = False
+        for name, value in scope["headers"]:  # the first of each, as Starlette's `Headers.get` reads them
+            if name == b"accept":
+                accept = value.decode("latin-1") if accept is None else accept
+            elif name == b"if-none-match":
+                match = value.decode("latin-1") if match is None else match
+            elif name == b"origin":
+                origin = True
+        iri, media = self._negotiate(path, accept)
+        if media is None:
+            return False
+        with self.snapshots.use() as snap:
+            body, tag = snap.recall(("resource", iri, media)), snap.tag
+        if body is None:
+            return False
+        headers = self._resource_headers(iri, media, tag)
+        headers["Vary"] = "Accept, Origin"  # as the CORS middleware says it on every answer
+        if origin:
+            headers.update(self.cors.simple_headers)
+        status = 304 if match == headers["ETag"] else 200
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        if status == 200:
+            raw += [(b"content-type", _CONTENT_TYPES[media]), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body if status == 200 else b""})
+        return True
 
     def _represent(self, snap: Snapshot, iri: str, media: str) -> bytes | None:
         """The resource in `media`, or None when no record mentions it."""
@@ -617,7 +668,14 @@ def _asks_for_html(request: Request, params: dict[str, str]) -> bool:
 
 # Content-Type of each answer's media type as Starlette's `Response` writes it (text/* gets a charset).
 _CONTENT_TYPES = {media: (media + "; charset=utf-8" if media.startswith("text/") else media).encode()
-                  for media in endpoint.MEDIA.values()}
+                  for media in {*endpoint.MEDIA.values(), *OFFERS}}
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_type(accept: str | None) -> str | None:
+    """The type of a resource's answer an `Accept` header prefers; clients send a few headers over
+    and over, so each is read once."""
+    return choose(accept, OFFERS)
 
 
 def default_query() -> str:
