@@ -20,8 +20,9 @@ rounds:
 The clients are one separate process (asyncio with httptools, keep-alive connections, each
 sending its next request when the last is answered), the same for every server. Latency
 percentiles are per kind; errors are non-200 answers or failed connections. Each round also
-reports the servers' CPU time per request (from /proc), the clients' CPU time and the load
-average: on a shared machine the latencies depend on what else runs, the CPU cost much less.
+reports the servers' CPU time per request (from /proc), the clients' CPU time, the load average
+and the share of the machine's CPU time the host stole for other machines (a virtual machine's
+`steal`): on a shared machine the latencies depend on what else runs, the CPU cost much less.
 """
 
 from __future__ import annotations
@@ -333,6 +334,26 @@ def process_cpu(pid: int) -> float:
         return 0.0
 
 
+def machine_times() -> list[int]:
+    """The machine's CPU time so far by state (user, nice, system, idle, iowait, irq, softirq,
+    steal), from /proc/stat; empty where there is none."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def host_shares(before: list[int], after: list[int]) -> dict[str, float]:
+    """What share of the machine's CPU time in a round was idle, and stolen by the host for other
+    machines: a round the host slowed shows it here, not only in its latencies."""
+    if len(before) < 8 or len(after) < 8:
+        return {}
+    spent = [b - a for a, b in zip(before, after)]
+    total = sum(spent) or 1
+    return {"idle_pct": round(100 * spent[3] / total, 1), "steal_pct": round(100 * spent[7] / total, 1)}
+
+
 def wait_ready(port: int, path: str, process: subprocess.Popen, what: str) -> float:
     start = time.monotonic()
     while True:
@@ -396,9 +417,10 @@ def main() -> int:
 
     def measure(key: str, title: str, port: int, process: subprocess.Popen, requests: dict, weights: list) -> None:
         print(f"round: {title}", file=sys.stderr)
-        cpu = process_cpu(process.pid)
+        cpu, times = process_cpu(process.pid), machine_times()
         results[key] = load(port, requests, weights, args.clients, args.duration)
         used = process_cpu(process.pid) - cpu
+        results[key].update(host_shares(times, machine_times()))
         done = sum(k["requests"] for k in results[key]["kinds"].values())
         results[key]["server_cpu_s"] = round(used, 1)
         results[key]["server_cpu_ms_per_request"] = round(1000 * used / done, 2) if done else None
@@ -462,9 +484,11 @@ def render(results: dict) -> str:
                        ("sparql_oxigraph", "SPARQL mix: oxigraph serve-read-only")):
         r = results[key]
         load_average = "/".join(f"{x:g}" for x in r.get("load_average", []))
+        host = (f"; machine idle {r['idle_pct']} %, stolen by the host {r['steal_pct']} %"
+                if "steal_pct" in r else "")
         lines += [f"**{title}** — {r['total_per_s']} requests/s, {r['errors']} errors; server CPU "
                   f"{r.get('server_cpu_ms_per_request')} ms per request, clients' CPU {r.get('client_cpu_s')} s; "
-                  f"load average after the round {load_average}", "",
+                  f"load average after the round {load_average}{host}", "",
                   "| kind | requests | per s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
         for kind, row in r["kinds"].items():
             lines.append(f"| {kind} | {row['requests']} | {row['per_s']} | {row['p50_ms']} | {row['p99_ms']} | {row['errors']} |")

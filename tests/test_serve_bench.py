@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -19,6 +20,8 @@ def test_the_serve_benchmark_runs_and_reports_every_round(tmp_path):
         assert results[round_]["errors"] == 0, results[round_]["error_samples"]
         assert sum(k["requests"] for k in results[round_]["kinds"].values()) > 0
         assert results[round_]["server_cpu_s"] >= 0
+        if os.path.exists("/proc/stat"):  # what the host took is reported beside every round
+            assert 0 <= results[round_]["steal_pct"] <= 100 and 0 <= results[round_]["idle_pct"] <= 100
     for round_ in ("site", "site_cold"):
         assert set(results[round_]["kinds"]) == {"film page", "person page", "series page", "film JSON-LD", "named query"}
     assert results["sparql_throughput_ratio"] > 0
