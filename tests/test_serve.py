@@ -3,6 +3,7 @@ named queries, limits, safety, and an ingest landing while the server runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -532,6 +533,59 @@ def test_workers_share_the_port_and_stop_with_the_server(store_copy):
     while time.monotonic() < deadline and any(_running(pid) for pid in children):
         time.sleep(0.1)
     assert not [pid for pid in children if _running(pid)], "worker processes outlived the server"
+
+
+def _sockets_on(port: int, state: str) -> dict[int, str]:
+    """Inode -> remote address of this machine's TCP sockets on local `port` in `state` (`0A`
+    listening, `01` established), from /proc/net/tcp."""
+    found = {}
+    with open("/proc/net/tcp", encoding="ascii") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+                found[int(fields[9])] = fields[2]
+    return found
+
+
+def _owned_sockets(pid: str) -> set[int]:
+    owned = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                owned.add(int(target[8:-1]))
+    return owned
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads sockets from Linux's /proc")
+def test_each_worker_listens_on_its_own_socket_and_connections_spread_over_them(store_copy):
+    """With one socket shared by the workers, the first to wake accepted a burst of connections
+    alone (16 of 16 in one start); each worker now has its own (SO_REUSEPORT) and the kernel
+    spreads the connections."""
+    import socket
+
+    server = start_filmgraph_server(store_copy, "--workers", "2")
+    clients = []
+    try:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        workers = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                                 text=True).stdout.split()
+        listening = _sockets_on(port, "0A")
+        own = {pid: _owned_sockets(pid) & set(listening) for pid in workers}
+        own = {pid: inodes for pid, inodes in own.items() if inodes}
+        assert len(own) == 2 and len(set.union(*own.values())) == 2, own
+        for _ in range(16):
+            client = socket.create_connection(("127.0.0.1", port), timeout=30)
+            client.sendall(b"GET /id/series/pusher HTTP/1.1\r\nHost: x\r\nAccept: text/turtle\r\n\r\n")
+            assert client.recv(12).startswith(b"HTTP/1.1 200")
+            clients.append(client)
+        established = set(_sockets_on(port, "01"))
+        held = {pid: len(_owned_sockets(pid) & established) for pid in own}
+        assert sum(held.values()) == 16 and min(held.values()) >= 1, held
+    finally:
+        for client in clients:
+            client.close()
+        stop_filmgraph_server(server)
 
 
 def _running(pid: str) -> bool:

@@ -7,27 +7,37 @@ of the store so that `filmgraph ingest` can write while it runs (snapshots.py, d
 
 from __future__ import annotations
 
-from filmgraph.errors import UsageError
 from filmgraph.serve.app import create_app
+from filmgraph.serve.processes import listen, run_workers
 from filmgraph.serve.snapshots import Snapshots, own_folder
 from filmgraph.settings import SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT, SERVE_TIMEOUT
 
-__all__ = ["create_app", "from_environment", "serve_store"]
+__all__ = ["create_app", "serve_store"]
 
 
 def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: str | None = None,
         timeout: float = SERVE_TIMEOUT, result_limit: int = SERVE_RESULT_LIMIT, interval: float = SERVE_REFRESH,
         workers: int = 1, remember: int = SERVE_REMEMBER, announce=print) -> None:
     """Serve until interrupted; `announce` gets the URL once the socket listens. With `workers` > 1,
-    uvicorn runs that many processes on one socket, each reading its own checkpoint."""
+    that many processes serve the port, each reading its own checkpoint (processes.py)."""
+    import os
+    import shutil
+    import tempfile
     from urllib.parse import urlsplit
 
     import uvicorn
 
+    # Check here, where a failure is one line on standard error, what uvicorn would report with a
+    # traceback: that the store reads (a checkpoint is taken and kept) and that the port is free.
+    snapshots = Snapshots(store, interval=interval, answers=remember)
+    try:
+        sock = listen(host, port)
+    except BaseException:
+        snapshots.close()
+        raise
+    port = sock.getsockname()[1]  # (the one the system chose, for --port 0)
     url_host = f"[{host}]" if ":" in host else host
     local = f"http://{url_host}:{port}" + ((urlsplit(base).path or "/") if base else "/")
-    import os
-
     # With a process per core, query threads would add trips to and fro but no parallelism.
     settings = {"store": store, "base": base or local, "timeout": timeout, "result_limit": result_limit,
                 "interval": interval, "remember": remember, "inline": workers >= (os.cpu_count() or 1)}
@@ -35,27 +45,13 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_keep_alive": 5,
                "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
                "h11_max_incomplete_event_size": 64 * 1024}
-    # Check here, where a failure is one line on standard error, what uvicorn would report with a
-    # traceback: that the store reads (a checkpoint is taken and kept) and that the port is free.
-    snapshots = Snapshots(store, interval=interval, answers=remember)
-    try:
-        sock = _listen(host, port)
-    except BaseException:
-        snapshots.close()
-        raise
     if workers > 1:
-        import json
-        import shutil
-        import tempfile
-
         sock.close()
         snapshots.close()
         # The workers make each answer once between them: one writes it here, the others read it.
         shared = own_folder(tempfile.gettempdir(), "filmgraph-answers-")
-        os.environ[CONFIG_VARIABLE] = json.dumps({**settings, "shared": shared})
-        announce(line)
         try:
-            uvicorn.run("filmgraph.serve:from_environment", factory=True, workers=workers, **options)
+            run_workers({**settings, "shared": shared}, options, host, port, workers, announce, line)
         finally:
             shutil.rmtree(shared, ignore_errors=True)
         return
@@ -69,31 +65,3 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
 
     server.startup = startup
     server.run(sockets=[sock])
-
-
-def _listen(host: str, port: int):
-    """A listening socket on host:port, or a usage error saying why not."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-CONFIG_VARIABLE = "FILMGRAPH_SERVE_CONFIG"
-
-
-def from_environment():
-    """The app of one worker process, configured by `run` through the environment."""
-    import json
-    import os
-
-    return create_app(**json.loads(os.environ[CONFIG_VARIABLE]))
