@@ -16,6 +16,9 @@ rounds:
 3. and 4. the same two mixes on a server started with `--remember 0`: every page and every query
    computed for every request (the cold numbers, and the fair comparison with Oxigraph);
 5. the SPARQL mix POSTed to `oxigraph serve-read-only --union-default-graph` on the same store.
+   Rounds 4 and 5 take turns (SPARQL_TURNS of them, each a third of `--duration`, the two servers
+   running side by side and loaded one at a time), so that a host whose speed drifts during the
+   run (a virtual machine's neighbours) meets both alike.
 
 The clients are one separate process (asyncio with httptools, keep-alive connections, each
 sending its next request when the last is answered), the same for every server. Latency
@@ -50,6 +53,8 @@ SEED = 20261130
 SAMPLE = 400  # entities of each kind drawn for the request mix
 SITE_MIX = [("film page", 4), ("person page", 2), ("series page", 1), ("film JSON-LD", 2), ("named query", 2)]
 NAMED = ("director-filmography", "film-cast", "series-order")
+# The SPARQL comparison's turns: filmgraph and Oxigraph take turns of duration / SPARQL_TURNS each.
+SPARQL_TURNS = 3
 
 
 def free_port() -> int:
@@ -134,12 +139,14 @@ def site_requests(chosen: dict[str, list], prefix: str) -> dict[str, list[tuple[
     }
 
 
-def load(port: int, requests: dict[str, list], weights: list[tuple[str, int]], clients: int, duration: float) -> dict:
+def load(port: int, requests: dict[str, list], weights: list[tuple[str, int]], clients: int, duration: float,
+         seed: int = SEED) -> dict:
     """Closed-loop load from a separate process (see `_drive`), so the clients' Python never
-    shares a GIL with anything else; its own CPU time is reported beside the results."""
+    shares a GIL with anything else; its own CPU time is reported beside the results. The raw
+    answer: every latency per kind (`summarize` makes the table)."""
     spec = {"port": port, "requests": {k: [[m, p, a, b.decode() if b is not None else None] for m, p, a, b in v]
                                        for k, v in requests.items()},
-            "weights": weights, "clients": clients, "duration": duration}
+            "weights": weights, "clients": clients, "duration": duration, "seed": seed}
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--drive"], input=json.dumps(spec),
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -166,7 +173,7 @@ def _drive(spec: dict) -> dict:
             if body is not None:
                 head += f"Content-Type: application/sparql-query\r\nContent-Length: {len(data)}\r\n"
             wire[kind].append(head.encode("latin-1") + b"\r\n" + data)
-    rngs = [random.Random(SEED + number) for number in range(spec["clients"])]
+    rngs = [random.Random(spec.get("seed", SEED) + number) for number in range(spec["clients"])]
     connections = [0]
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -292,6 +299,25 @@ def _drive(spec: dict) -> dict:
     cpu = time.process_time()
     elapsed = runner(run())
     cpu = time.process_time() - cpu
+    return {"latencies": {k: [round(x, 6) for x in v] for k, v in latencies.items()}, "errors": dict(errors),
+            "elapsed": elapsed, "error_samples": samples, "client_cpu": cpu, "connections": connections[0],
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
+def summarize(raws: list[dict]) -> dict:
+    """One round's table from the load processes' raw answers (one, or the slices of an
+    alternating round): requests, throughput and latency percentiles per kind, and errors."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    samples: dict[str, str] = {}
+    for raw in raws:
+        for kind, values in raw["latencies"].items():
+            latencies[kind].extend(values)
+        for kind, count in raw["errors"].items():
+            errors[kind] += count
+        for kind, sample in raw["error_samples"].items():
+            samples.setdefault(kind, sample)
+    elapsed = sum(raw["elapsed"] for raw in raws)
     rows = {}
     for kind in sorted(set(latencies) | set(errors)):
         values = sorted(latencies.get(kind, []))
@@ -303,8 +329,9 @@ def _drive(spec: dict) -> dict:
         }
     total = sum(len(v) for v in latencies.values())
     return {"kinds": rows, "total_per_s": round(total / elapsed, 1), "errors": sum(errors.values()),
-            "elapsed_s": round(elapsed, 1), "error_samples": samples, "client_cpu_s": round(cpu, 1), "connections": connections[0],
-            "load_average": [round(x, 1) for x in os.getloadavg()]}
+            "elapsed_s": round(elapsed, 1), "error_samples": samples,
+            "client_cpu_s": round(sum(raw["client_cpu"] for raw in raws), 1),
+            "connections": sum(raw["connections"] for raw in raws), "load_average": raws[-1]["load_average"]}
 
 
 def process_cpu(pid: int) -> float:
@@ -402,6 +429,7 @@ def main() -> int:
         sparql_kinds.setdefault(f"SPARQL {name}", []).append(request)
 
     results: dict = {"films": args.films, "clients": args.clients, "duration_s": args.duration, "workers": args.workers,
+                     "sparql_turns": SPARQL_TURNS,
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
 
     def start(*options: str) -> tuple[int, subprocess.Popen]:
@@ -417,13 +445,29 @@ def main() -> int:
 
     def measure(key: str, title: str, port: int, process: subprocess.Popen, requests: dict, weights: list) -> None:
         print(f"round: {title}", file=sys.stderr)
-        cpu, times = process_cpu(process.pid), machine_times()
-        results[key] = load(port, requests, weights, args.clients, args.duration)
-        used = process_cpu(process.pid) - cpu
-        results[key].update(host_shares(times, machine_times()))
-        done = sum(k["requests"] for k in results[key]["kinds"].values())
-        results[key]["server_cpu_s"] = round(used, 1)
-        results[key]["server_cpu_ms_per_request"] = round(1000 * used / done, 2) if done else None
+        alternate([(key, port, process, requests)], weights, 1)
+
+    def alternate(servers: list[tuple[str, int, subprocess.Popen, dict]], weights: list, slices: int) -> None:
+        """Each server loaded for `args.duration` in all, in `slices` turns taken one after the
+        other, so that a host that speeds up or slows down during the run meets every server alike."""
+        raws: dict[str, list[dict]] = defaultdict(list)
+        used: dict[str, float] = defaultdict(float)
+        spent: dict[str, list[list[int]]] = defaultdict(lambda: [[0] * 8, [0] * 8])
+        for turn in range(slices):
+            for key, port, process, requests in servers:
+                cpu, times = process_cpu(process.pid), machine_times()
+                raws[key].append(load(port, requests, weights, args.clients, args.duration / slices,
+                                      seed=SEED + 1000 * turn))
+                used[key] += process_cpu(process.pid) - cpu
+                after = machine_times()
+                if len(times) == len(after) == 8:
+                    spent[key] = [[a + b for a, b in zip(spent[key][0], times)], [a + b for a, b in zip(spent[key][1], after)]]
+        for key, _, _, _ in servers:
+            results[key] = summarize(raws[key])
+            results[key].update(host_shares(*spent[key]) if any(spent[key][1]) else {})
+            done = sum(k["requests"] for k in results[key]["kinds"].values())
+            results[key]["server_cpu_s"] = round(used[key], 1)
+            results[key]["server_cpu_ms_per_request"] = round(1000 * used[key] / done, 2) if done else None
 
     port, serve = start()
     try:
@@ -436,25 +480,25 @@ def main() -> int:
         stop(serve)
     # Nothing remembered: every page and every query computed, as Oxigraph computes every query.
     port, serve = start("--remember", "0")
+    binary = shutil.which("oxigraph") or os.path.join(os.path.dirname(sys.executable), "oxigraph")
+    oxigraph_port = free_port()
+    oxigraph = None
     try:
         wait_ready(port, "/search", serve, "filmgraph serve")
         measure("site_cold", "site mix, --remember 0", port, serve, site, SITE_MIX)
-        measure("sparql_filmgraph", "SPARQL mix on /sparql, --remember 0", port, serve, sparql_requests,
-                sparql_weights)
+        oxigraph = subprocess.Popen([binary, "serve-read-only", "--location", store, "--bind",
+                                     f"127.0.0.1:{oxigraph_port}", "--union-default-graph"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_ready(oxigraph_port, "/query?query=ASK%7B%7D", oxigraph, "oxigraph serve-read-only")
+        requests = {k: [(m, "/query", a, b) for m, _, a, b in v] for k, v in sparql_kinds.items()}
+        print(f"round: SPARQL mix on /sparql (--remember 0) and on oxigraph serve-read-only, "
+              f"{SPARQL_TURNS} turns each", file=sys.stderr)
+        alternate([("sparql_filmgraph", port, serve, sparql_requests),
+                   ("sparql_oxigraph", oxigraph_port, oxigraph, requests)], sparql_weights, SPARQL_TURNS)
     finally:
         stop(serve)
-
-    binary = shutil.which("oxigraph") or os.path.join(os.path.dirname(sys.executable), "oxigraph")
-    port = free_port()
-    oxigraph = subprocess.Popen([binary, "serve-read-only", "--location", store, "--bind", f"127.0.0.1:{port}",
-                                 "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_ready(port, "/query?query=ASK%7B%7D", oxigraph, "oxigraph serve-read-only")
-        requests = {k: [(m, "/query", a, b) for m, _, a, b in v] for k, v in sparql_kinds.items()}
-        measure("sparql_oxigraph", "SPARQL mix on oxigraph serve-read-only", port, oxigraph, requests,
-                sparql_weights)
-    finally:
-        stop(oxigraph)
+        if oxigraph is not None:
+            stop(oxigraph)
 
     ours, theirs = results["sparql_filmgraph"]["total_per_s"], results["sparql_oxigraph"]["total_per_s"]
     results["sparql_throughput_ratio"] = round(ours / theirs, 2) if theirs else None
@@ -495,7 +539,8 @@ def render(results: dict) -> str:
         lines.append("")
         for kind, sample in r.get("error_samples", {}).items():
             lines.append(f"- first error for {kind}: `{sample}`")
-    lines.append(f"SPARQL throughput, filmgraph (--remember 0) / oxigraph: **{results['sparql_throughput_ratio']}**; "
+    lines.append(f"The last two rounds took {results.get('sparql_turns', 1)} turns each, one server loaded at a time. "
+                 f"SPARQL throughput, filmgraph (--remember 0) / oxigraph: **{results['sparql_throughput_ratio']}**; "
                  f"server CPU per request, oxigraph / filmgraph: **{results.get('sparql_cpu_ratio')}**")
     return "\n".join(lines) + "\n"
 
