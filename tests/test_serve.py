@@ -588,6 +588,42 @@ def test_each_worker_listens_on_its_own_socket_and_connections_spread_over_them(
         stop_filmgraph_server(server)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads sockets from Linux's /proc")
+def test_a_worker_that_dies_is_replaced(store_copy):
+    """A worker killed outright (out of memory, a crash) is started again by the supervisor, and
+    the worker left answers meanwhile. (What the killed one held is lost: its requests in flight,
+    and with a socket of its own, the connections waiting on it.)"""
+    import signal
+
+    server = start_filmgraph_server(store_copy, "--workers", "2")
+    try:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+
+        def workers() -> set[str]:
+            children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            return {pid for pid in children if _owned_sockets(pid) & set(_sockets_on(port, "0A"))}
+
+        first = workers()
+        assert len(first) == 2
+        victim = sorted(first)[0]
+        its_socket = _owned_sockets(victim) & set(_sockets_on(port, "0A"))
+        os.kill(int(victim), signal.SIGKILL)
+        deadline = time.monotonic() + 10  # until the kernel has closed its socket (and reset what waited there)
+        while time.monotonic() < deadline and its_socket & set(_sockets_on(port, "0A")):
+            time.sleep(0.01)
+        status, _, _ = get(server.url + "id/series/pusher", accept="text/turtle")
+        assert status == 200
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (len(workers()) < 2 or victim in workers()):
+            time.sleep(0.2)
+        now = workers()
+        assert len(now) == 2 and victim not in now, now
+        assert get(server.url + "id/series/pusher", accept="text/turtle")[0] == 200
+    finally:
+        stop_filmgraph_server(server)
+
+
 def _running(pid: str) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
