@@ -589,6 +589,29 @@ def test_each_worker_listens_on_its_own_socket_and_connections_spread_over_them(
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads sockets from Linux's /proc")
+def test_where_sockets_are_not_balanced_the_workers_share_one(store_copy):
+    """Off Linux, SO_REUSEPORT does not spread connections, so the workers share the supervisor's
+    socket (`processes.BALANCED`); here that path is taken by turning the flag off."""
+    from conftest import free_port
+
+    port = free_port()
+    program = ("import sys; from filmgraph.serve import processes, serve_store; processes.BALANCED = False; "
+               f"serve_store({str(store_copy)!r}, port={port}, workers=2, announce=lambda line: print(line, flush=True))")
+    process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert f"127.0.0.1:{port}/" in process.stdout.readline()
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        listening = set(_sockets_on(port, "0A"))
+        held = [_owned_sockets(pid) & listening for pid in children]
+        held = [inodes for inodes in held if inodes]
+        assert len(held) == 2 and held[0] == held[1] and len(listening) == 1, held
+        assert get(f"http://127.0.0.1:{port}/id/series/pusher", accept="text/turtle")[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads sockets from Linux's /proc")
 def test_a_worker_that_dies_is_replaced(store_copy):
     """A worker killed outright (out of memory, a crash) is started again by the supervisor, and
     the worker left answers meanwhile. (What the killed one held is lost: its requests in flight,

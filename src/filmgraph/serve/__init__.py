@@ -46,12 +46,11 @@ def serve_store(store: str, *, host: str = "127.0.0.1", port: int = 8080, base: 
                "timeout_graceful_shutdown": 5, "ws": "none", "lifespan": "on",
                "h11_max_incomplete_event_size": 64 * 1024}
     if workers > 1:
-        sock.close()
         snapshots.close()
         # The workers make each answer once between them: one writes it here, the others read it.
         shared = own_folder(tempfile.gettempdir(), "filmgraph-answers-")
         try:
-            run_workers({**settings, "shared": shared}, options, host, port, workers, announce, line)
+            run_workers({**settings, "shared": shared}, options, sock, workers, announce, line)
         finally:
             shutil.rmtree(shared, ignore_errors=True)
         return

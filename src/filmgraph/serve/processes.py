@@ -4,7 +4,7 @@ uvicorn's own workers share one listening socket, and the worker that wakes firs
 connection waiting: the benchmark's 16 clients, connecting at once to a 2-worker server, landed
 16/0, 13/3, 12/4 and 10/6 in four starts, and with every page computed the busy worker queued
 while the other core idled (44.6 % of the machine idle in such a round). Here each worker binds
-its own socket with SO_REUSEPORT, and the kernel spreads new connections over the workers by a
+its own socket with SO_REUSEPORT (on Linux: see BALANCED), and the kernel spreads new connections over the workers by a
 hash of their addresses. The supervisor starts the workers, restarts one that dies, and stops
 them all when it is stopped; a worker stops when the supervisor dies.
 """
@@ -22,6 +22,10 @@ from typing import Any
 
 from filmgraph.errors import UsageError
 
+# Linux spreads connections over the sockets listening with SO_REUSEPORT; elsewhere (macOS, the
+# BSDs) the flag lets several listen but one of them gets the connections, so there the workers
+# share the supervisor's socket, as uvicorn's do.
+BALANCED = sys.platform.startswith("linux")
 STARTUP_TIMEOUT = 120.0  # seconds a worker may take to take its checkpoint and listen
 STOP_TIMEOUT = 10.0  # seconds a worker has to finish its requests before it is killed
 
@@ -44,17 +48,22 @@ def listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     return sock
 
 
-def run_workers(settings: dict[str, Any], options: dict[str, Any], host: str, port: int, workers: int,
+def run_workers(settings: dict[str, Any], options: dict[str, Any], sock: socket.socket, workers: int,
                 announce, line: str) -> None:
     """Serve with `workers` processes until interrupted; `announce(line)` once all of them listen.
-    The caller has checked the port free with a socket without SO_REUSEPORT (`listen`), so that a
-    second server on a port in use is refused rather than joining the first one's workers."""
+    `sock` is the caller's socket on the port, made without SO_REUSEPORT (`listen`), so that a
+    second server on a port in use is refused rather than joining this one's workers. Where
+    BALANCED, it is closed and each worker listens on its own; elsewhere the workers share it."""
+    host, port = sock.getsockname()[:2]
+    shared = None if BALANCED else sock
+    if BALANCED:
+        sock.close()
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     running: list[Any] = []
     try:
-        starting = [_spawn(context, settings, options, host, port) for _ in range(workers)]
+        starting = [_spawn(context, settings, options, host, port, shared) for _ in range(workers)]
         running.extend(process for process, _ in starting)
         for process, ready in starting:
             _wait_ready(process, ready)
@@ -62,7 +71,7 @@ def run_workers(settings: dict[str, Any], options: dict[str, Any], host: str, po
         while not stop.wait(0.5):
             for index, process in enumerate(running):
                 if not process.is_alive() and not stop.is_set():
-                    running[index], ready = _spawn(context, settings, options, host, port)
+                    running[index], ready = _spawn(context, settings, options, host, port, shared)
                     _wait_ready(running[index], ready)
     finally:
         for process in running:
@@ -75,12 +84,15 @@ def run_workers(settings: dict[str, Any], options: dict[str, Any], host: str, po
                 process.join()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if shared is not None:
+            shared.close()
 
 
-def _spawn(context, settings: dict[str, Any], options: dict[str, Any], host: str, port: int):
+def _spawn(context, settings: dict[str, Any], options: dict[str, Any], host: str, port: int,
+           shared: socket.socket | None):
     """A worker process starting, and the end of the pipe on which it says whether it listens."""
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(settings, options, host, port, os.getpid(), send),
+    process = context.Process(target=_worker, args=(settings, options, host, port, os.getpid(), send, shared),
                               name="filmgraph-serve-worker")
     process.start()
     send.close()
@@ -104,9 +116,10 @@ def _wait_ready(process, ready) -> None:
         raise UsageError(failure)
 
 
-def _worker(settings: dict[str, Any], options: dict[str, Any], host: str, port: int, parent: int, ready) -> None:
-    """One worker: its own socket on the port, the site, uvicorn; `ready` gets None once it
-    listens, or the reason it could not."""
+def _worker(settings: dict[str, Any], options: dict[str, Any], host: str, port: int, parent: int, ready,
+            shared: socket.socket | None) -> None:
+    """One worker: its own socket on the port (or the `shared` one), the site, uvicorn; `ready`
+    gets None once it listens, or the reason it could not."""
     _stop_with(parent)
     import uvicorn
 
@@ -114,7 +127,7 @@ def _worker(settings: dict[str, Any], options: dict[str, Any], host: str, port: 
     from filmgraph.serve.app import create_app
 
     try:
-        sock = listen(host, port, reuse_port=True)
+        sock = shared if shared is not None else listen(host, port, reuse_port=True)
         server = uvicorn.Server(uvicorn.Config(create_app(**settings), **options))
     except FilmgraphError as e:
         ready.send(str(e))
