@@ -369,16 +369,8 @@ class Site:
         path = scope["path"][len(self.config.prefix) + 3:]
         if path.endswith(".svg"):  # pictures have their own routes
             return False
-        accept = match = None
-        origin = False
-        for name, value in scope["headers"]:  # the first of each, as Starlette's `Headers.get` reads them
-            if name == b"accept":
-                accept = value.decode("latin-1") if accept is None else accept
-            elif name == b"if-none-match":
-                match = value.decode("latin-1") if match is None else match
-            elif name == b"origin":
-                origin = True
-        iri, media = self._negotiate(path, accept)
+        heard = _first_headers(scope, _RESOURCE_HEADERS)
+        iri, media = self._negotiate(path, heard.get(b"accept"))
         if media is None:
             return False
         with self.snapshots.use() as snap:
@@ -387,9 +379,9 @@ class Site:
             return False
         headers = self._resource_headers(iri, media, tag)
         headers["Vary"] = "Accept, Origin"  # as the CORS middleware says it on every answer
-        if origin:
+        if b"origin" in heard:
             headers.update(self.cors.simple_headers)
-        status = 304 if match == headers["ETag"] else 200
+        status = 304 if heard.get(b"if-none-match") == headers["ETag"] else 200
         raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         if status == 200:
             raw += [(b"content-type", _CONTENT_TYPES[media]), (b"content-length", b"%d" % len(body))]
@@ -510,16 +502,9 @@ class Site:
         method = scope["method"]
         if method != "GET" and method != "POST":
             return False
-        accept = ctype = length = origin = None
-        for name, value in scope["headers"]:  # the first of each, as Starlette's `Headers.get` reads them
-            if name == b"accept":
-                accept = value.decode("latin-1") if accept is None else accept
-            elif name == b"content-type":
-                ctype = value.decode("latin-1") if ctype is None else ctype
-            elif name == b"content-length":
-                length = value.decode("latin-1") if length is None else length
-            elif name == b"origin":
-                origin = True
+        heard = _first_headers(scope, _SPARQL_HEADERS)
+        accept, ctype, length, origin = (heard.get(b"accept"), heard.get(b"content-type"),
+                                         heard.get(b"content-length"), b"origin" in heard)
         if accept and "text/html" in accept.lower():  # perhaps a browser, for the query page
             return False
         try:
@@ -669,6 +654,20 @@ def _asks_for_html(request: Request, params: dict[str, str]) -> bool:
 # Content-Type of each answer's media type as Starlette's `Response` writes it (text/* gets a charset).
 _CONTENT_TYPES = {media: (media + "; charset=utf-8" if media.startswith("text/") else media).encode()
                   for media in {*endpoint.MEDIA.values(), *OFFERS}}
+
+
+_RESOURCE_HEADERS = frozenset((b"accept", b"if-none-match", b"origin"))
+_SPARQL_HEADERS = frozenset((b"accept", b"content-type", b"content-length", b"origin"))
+
+
+def _first_headers(scope, names: frozenset[bytes]) -> dict[bytes, str]:
+    """The first value of each of `names` in an ASGI request's headers, as Starlette's `Headers.get`
+    reads them (the fast paths read the headers without making a request object)."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in names and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
 
 
 @functools.lru_cache(maxsize=256)
