@@ -4,8 +4,8 @@ uvicorn's own workers share one listening socket, and the worker that wakes firs
 connection waiting: the benchmark's 16 clients, connecting at once to a 2-worker server, landed
 16/0, 13/3, 12/4 and 10/6 in four starts, and with every page computed the busy worker queued
 while the other core idled (44.6 % of the machine idle in such a round). Here each worker binds
-its own socket with SO_REUSEPORT (on Linux: see BALANCED), and the kernel spreads new connections over the workers by a
-hash of their addresses. The supervisor starts the workers, restarts one that dies, and stops
+its own socket with SO_REUSEPORT (on Linux: see BALANCED), and the kernel spreads new connections
+over the workers by a hash of their addresses. The supervisor starts the workers, restarts one that dies, and stops
 them all when it is stopped; a worker stops when the supervisor dies.
 """
 
@@ -44,7 +44,6 @@ def listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
