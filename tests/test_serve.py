@@ -456,7 +456,14 @@ def test_serve_refuses_a_missing_store_an_unreadable_one_and_a_busy_port(tmp_pat
     assert result.code == 2 and "no store" in result.err and "Traceback" not in result.err
     (tmp_path / "empty").mkdir()
     result = run_cli("serve", "--store", str(tmp_path / "empty"), "--port", "1", timeout=60)
-    assert result.code == 2 and "cannot read the store" in result.err and "Traceback" not in result.err
+    assert result.code == 2 and "no store" in result.err and "the folder is empty" in result.err
+    assert "Traceback" not in result.err
+    others = tmp_path / "others"  # a folder of someone's files is refused as the other verbs refuse it, and left as it was
+    others.mkdir()
+    (others / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_cli("serve", "--store", str(others), "--port", "1", "--workers", "2", timeout=60)
+    assert result.code == 2 and "a folder of other files" in result.err and "Traceback" not in result.err
+    assert sorted(p.name for p in others.iterdir()) == ["notes.txt"]
     busy = urllib.parse.urlsplit(served.url).port
     result = run_cli("serve", "--store", str(served.store), "--port", str(busy), timeout=60)
     assert result.code == 2 and "cannot listen" in result.err and "Traceback" not in result.err

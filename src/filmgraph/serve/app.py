@@ -36,10 +36,11 @@ from starlette.staticfiles import StaticFiles
 
 from filmgraph import query as fq
 from filmgraph.describe import kind_of, label_from_iri, movie
-from filmgraph.errors import StoreError, UsageError
+from filmgraph.errors import UsageError
 from filmgraph.serve import charts, endpoint, views
 from filmgraph.serve.negotiation import choose
 from filmgraph.serve.snapshots import Snapshot, Snapshots
+from filmgraph.store.embedded import check_location
 from filmgraph.settings import (BASE_IRI, SERVE_MAX_BODY, SERVE_REFRESH, SERVE_REMEMBER, SERVE_RESULT_LIMIT,
                                 SERVE_TIMEOUT, VERSION)
 from filmgraph.terms import FG, PREFIXES
@@ -96,8 +97,7 @@ def create_app(store: str, *, base: str = "http://127.0.0.1:8080/", timeout: flo
     `inline` lets a query known to be quick run on the event loop (`Site._results`): right when the
     server has a process per core, so that query threads would add trips but no parallelism."""
     config = Config(store, base, timeout, result_limit, max_body, interval, inline)
-    if not os.path.isdir(store):
-        raise StoreError(f"no store at {store} (create one with: filmgraph ingest --store {store} PATH)")
+    check_location(store)
     limits = endpoint.Limits(timeout, result_limit)
     site = Site(config, limits)
 

@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from filmgraph.errors import StoreError
 from filmgraph.settings import SERVE_REMEMBER
-from filmgraph.store.embedded import LOCK_FILE
+from filmgraph.store.embedded import LOCK_FILE, check_location
 from filmgraph.store.lock import StoreLock
 
 log = logging.getLogger("filmgraph.serve")
@@ -309,8 +309,7 @@ class Snapshots:
 
     def __init__(self, location: str, *, interval: float = 1.0, lock_timeout: float = 10.0, answers: int = ANSWERS,
                  shared: str | None = None):
-        if not os.path.isdir(location):
-            raise StoreError(f"no store at {location} (create one with: filmgraph ingest --store {location} PATH)")
+        check_location(location)  # before the lock file is made there
         self.location = location
         self.interval = interval
         self.answers = answers

@@ -102,6 +102,29 @@ def _fault(location: str, error: BaseException, doing: str) -> StoreError:
     return StoreError(f"{doing} the store at {location} failed: {why}")
 
 
+def check_location(where: str, *, write: bool = False, init: bool = False) -> None:
+    """Refuse, before any file is made there, a location that is not a store to read (or, with
+    `write`, a new folder or a store to write; with `init`, a folder of other files too)."""
+    if os.path.exists(where) and not os.path.isdir(where):
+        raise StoreError(f"--store {where} is a file; a store is a folder (give a new or a store folder)")
+    if not os.path.isdir(where):
+        if not write:
+            raise StoreError(f"no store at {where} (create one with: filmgraph ingest --store {where} PATH)")
+        return
+    try:
+        names = set(os.listdir(where)) - {LOCK_FILE}
+    except OSError as e:
+        raise _fault(where, e, "opening") from None
+    if names & {_ROCKSDB_MARKER, VERSION_FILE, _VERSION_DRAFT}:
+        return  # a store, or one another writer is making right now (its versions file half-written)
+    if not names and not write:
+        raise StoreError(f"no store at {where}: the folder is empty (create one with: filmgraph ingest "
+                         f"--store {where} PATH)")
+    if names and not init:
+        raise StoreError(f"{where} is a folder of other files, not a store; give a new folder, or --init to "
+                         "make a store among them")
+
+
 class EmbeddedStore(Backend):
     capabilities = frozenset({LOCAL, TRANSACTIONS, QUERY, WRITE, BULK_LOAD, DUMP, OPTIMIZE, MATCH})
 
@@ -110,7 +133,7 @@ class EmbeddedStore(Backend):
         self.location = location
         self.write = write
         self._store = None
-        self._check_location(init)
+        check_location(location, write=write, init=init)
         if write:
             try:
                 os.makedirs(location, exist_ok=True)
@@ -142,27 +165,6 @@ class EmbeddedStore(Backend):
     def lock_waited(self) -> float:
         """Seconds spent waiting for another process's lock (a query's timeout covers the wait)."""
         return self._lock.waited
-
-    def _check_location(self, init: bool) -> None:
-        where = self.location
-        if os.path.exists(where) and not os.path.isdir(where):
-            raise StoreError(f"--store {where} is a file; a store is a folder (give a new or a store folder)")
-        if not os.path.isdir(where):
-            if not self.write:
-                raise StoreError(f"no store at {where} (create one with: filmgraph ingest --store {where} PATH)")
-            return
-        try:
-            names = set(os.listdir(where)) - {LOCK_FILE}
-        except OSError as e:
-            raise _fault(where, e, "opening") from None
-        if names & {_ROCKSDB_MARKER, VERSION_FILE, _VERSION_DRAFT}:
-            return  # a store, or one another writer is making right now (its versions file half-written)
-        if not names and not self.write:
-            raise StoreError(f"no store at {where}: the folder is empty (create one with: filmgraph ingest "
-                             f"--store {where} PATH)")
-        if names and not init:
-            raise StoreError(f"{where} is a folder of other files, not a store; give a new folder, or --init to "
-                             "make a store among them")
 
     def _check_age(self) -> str | None:
         age = _age(self.location)
