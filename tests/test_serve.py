@@ -470,6 +470,23 @@ def test_serve_refuses_a_missing_store_an_unreadable_one_and_a_busy_port(tmp_pat
 
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_port_0_serves_on_a_free_port_and_says_which(store_copy, workers):
+    """`--port 0` lets the system choose; the URL printed is the port it chose (it said `:0`)."""
+    import re
+
+    process = subprocess.Popen([sys.executable, "-m", "filmgraph", "serve", "--store", str(store_copy), "--port", "0",
+                                "--workers", workers], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line).group(1))
+        assert port != 0
+        assert get(f"http://127.0.0.1:{port}/id/series/pusher", accept="text/turtle")[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @pytest.mark.parametrize("accept, expected", [
     (None, "text/html"),
     ("", "text/html"),
