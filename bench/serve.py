@@ -452,7 +452,7 @@ def main() -> int:
         other, so that a host that speeds up or slows down during the run meets every server alike."""
         raws: dict[str, list[dict]] = defaultdict(list)
         used: dict[str, float] = defaultdict(float)
-        spent: dict[str, list[list[int]]] = defaultdict(lambda: [[0] * 8, [0] * 8])
+        spent: dict[str, list[int]] = defaultdict(lambda: [0] * 8)  # machine CPU time by state, summed over turns
         for turn in range(slices):
             for key, port, process, requests in servers:
                 cpu, times = process_cpu(process.pid), machine_times()
@@ -461,10 +461,10 @@ def main() -> int:
                 used[key] += process_cpu(process.pid) - cpu
                 after = machine_times()
                 if len(times) == len(after) == 8:
-                    spent[key] = [[a + b for a, b in zip(spent[key][0], times)], [a + b for a, b in zip(spent[key][1], after)]]
+                    spent[key] = [total + b - a for total, a, b in zip(spent[key], times, after)]
         for key, _, _, _ in servers:
             results[key] = summarize(raws[key])
-            results[key].update(host_shares(*spent[key]) if any(spent[key][1]) else {})
+            results[key].update(host_shares([0] * 8, spent[key]) if any(spent[key]) else {})
             done = sum(k["requests"] for k in results[key]["kinds"].values())
             results[key]["server_cpu_s"] = round(used[key], 1)
             results[key]["server_cpu_ms_per_request"] = round(1000 * used[key] / done, 2) if done else None
